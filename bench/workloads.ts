@@ -1,0 +1,93 @@
+/**
+ * Byte streams the parser benchmarks feed: MESSAGE frames like a broker sends them, cut into 64 KiB
+ * chunks, plus the two reference parsers measured in the same run (the `indexOf(0)` floor and
+ * @stomp/stompjs's Parser, the peer most JS users run today).
+ *
+ * @module
+ */
+
+import { Parser as StompJsParser } from "@stomp/stompjs";
+import { StompParser } from "../mod.ts";
+
+/** One workload: its chunks and what they hold. */
+export interface Workload {
+  readonly name: string;
+  readonly frames: number;
+  readonly bytes: number;
+  readonly chunks: Uint8Array[];
+}
+
+const encoder = new TextEncoder();
+
+/** `count` MESSAGE frames with 8 headers and a `size`-byte body, cut into `chunkSize` chunks. */
+export function messages(count: number, size: number, contentLength = true, chunkSize = 65536): Workload {
+  const body = new Uint8Array(size).fill(0x61);
+  const frames: Uint8Array[] = [];
+  let total = 0;
+  for (let i = 0; i < count; i++) {
+    const head = encoder.encode(
+      `MESSAGE\ndestination:/queue/bench.parser\nmessage-id:ID\\cbench-host-40611-1700000000000-1\\c1\\c1\\c1\\c${i}\n` +
+        `subscription:sub-0\nack:ack-${i}\ncontent-type:text/plain\npriority:4\ntimestamp:1700000000000\n` +
+        (contentLength ? `content-length:${size}\n` : `expires:0\n`) + "\n",
+    );
+    const frame = new Uint8Array(head.length + size + 1);
+    frame.set(head);
+    frame.set(body, head.length);
+    frames.push(frame);
+    total += frame.length;
+  }
+  const all = new Uint8Array(total);
+  let at = 0;
+  for (const f of frames) {
+    all.set(f, at);
+    at += f.length;
+  }
+  const chunks: Uint8Array[] = [];
+  for (let i = 0; i < total; i += chunkSize) chunks.push(all.slice(i, Math.min(total, i + chunkSize)));
+  const kind = contentLength ? "" : ", no content-length";
+  return { name: `${count} x ${size} B${kind}`, frames: count, bytes: total, chunks };
+}
+
+/** The workloads the issue names. */
+export function workloads(): Workload[] {
+  return [
+    messages(100_000, 100),
+    messages(20_000, 4096),
+    messages(500, 1 << 20),
+    messages(100_000, 100, false),
+  ];
+}
+
+/** Our parser: every frame taken out; returns the frame count so nothing is optimised away. */
+export function runStompest(w: Workload): number {
+  const parser = new StompParser("1.2");
+  let n = 0;
+  for (const chunk of w.chunks) {
+    parser.add(chunk);
+    while (parser.canRead()) if (parser.get()) n++;
+  }
+  if (n !== w.frames) throw new Error(`stompest parsed ${n} of ${w.frames} frames`);
+  return n;
+}
+
+/** The floor: a plain `indexOf(0)` scan over the same chunks, counting NULs. */
+export function runFloor(w: Workload): number {
+  let n = 0;
+  for (const chunk of w.chunks) {
+    let at = chunk.indexOf(0);
+    while (at >= 0) {
+      n++;
+      at = chunk.indexOf(0, at + 1);
+    }
+  }
+  return n;
+}
+
+/** @stomp/stompjs's Parser over the same chunks. */
+export function runStompJs(w: Workload): number {
+  let n = 0;
+  const parser = new StompJsParser(() => n++, () => {});
+  for (const chunk of w.chunks) parser.parseChunk(chunk);
+  if (n !== w.frames) throw new Error(`@stomp/stompjs parsed ${n} of ${w.frames} frames`);
+  return n;
+}

@@ -1,0 +1,642 @@
+/**
+ * Stateless STOMP commands: builders for every client frame and checks for every server frame.
+ * Each per-version decision is a lookup in {@link SPEC}; {@link StompSession} adds the state.
+ *
+ * @example
+ * ```ts
+ * import * as commands from "./commands.ts";
+ * const { frame, token } = commands.subscribe("/queue/a", { id: "s1", ack: "client-individual" }, undefined, "1.2");
+ * console.log(frame.command, token); // "SUBSCRIBE" "id:s1"
+ * ```
+ *
+ * @module
+ */
+
+import { StompProtocolError } from "./errors.ts";
+import { type StompBody, StompFrame, type StompHeadersInit, StompHeartBeat } from "./frame.ts";
+import { checkVersion, Command, DEFAULT_VERSION, Header, SPEC, type StompVersion, VERSIONS } from "./spec.ts";
+
+/**
+ * Matches a MESSAGE to its subscription: `id:<subscription id>`, or (STOMP 1.0 only, for a
+ * subscription without an id) `destination:<destination>`. The prefix keeps an id and a
+ * destination that happen to be equal apart.
+ *
+ * @example
+ * ```ts
+ * import type { StompToken } from "./commands.ts";
+ * const token: StompToken = "id:s1";
+ * ```
+ */
+export type StompToken = `id:${string}` | `destination:${string}`;
+
+/**
+ * What to connect with: credentials, extra headers, the versions offered (default: all), the
+ * `host` header (required when a 1.1+ version is offered) and heart-beats `[cx, cy]` in ms.
+ *
+ * @example
+ * ```ts
+ * import type { StompConnectOptions } from "./commands.ts";
+ * const options: StompConnectOptions = { login: "guest", passcode: "guest", host: "/", heartBeats: [1000, 1000] };
+ * ```
+ */
+export interface StompConnectOptions {
+  /** The `login` header; none when absent. */
+  readonly login?: string;
+  /** The `passcode` header; none when absent. Never shown in errors or logs. */
+  readonly passcode?: string;
+  /** Extra headers; the explicit options win over these. */
+  readonly headers?: StompHeadersInit;
+  /** The versions offered; default every version. */
+  readonly versions?: readonly StompVersion[];
+  /** The `host` header (for RabbitMQ the virtual host, e.g. `/`); required when 1.1+ is offered. */
+  readonly host?: string;
+  /** `[cx, cy]`: how often the client can send and wants to receive heart-beats, in ms (0 = never). */
+  readonly heartBeats?: readonly [number, number];
+}
+
+/**
+ * What the broker's CONNECTED frame settled: the version, the optional `server` and `session`
+ * headers and the broker's heart-beat offer `[sx, sy]` (always `[0, 0]` without heart-beats).
+ *
+ * @example
+ * ```ts
+ * import { connected } from "./commands.ts";
+ * import { StompFrame } from "./frame.ts";
+ * const info = connected(new StompFrame("CONNECTED", { version: "1.2", "heart-beat": "0,500" }), ["1.1", "1.2"]);
+ * console.log(info.version, info.heartBeat); // "1.2" [ 0, 500 ]
+ * ```
+ */
+export interface StompConnectedInfo {
+  /** The negotiated version. */
+  readonly version: StompVersion;
+  /** The `server` header, if sent. */
+  readonly server?: string;
+  /** The `session` header, if sent. */
+  readonly session?: string;
+  /** The broker's `[sx, sy]`. */
+  readonly heartBeat: readonly [number, number];
+}
+
+type Pairs = [string, string][];
+
+/** Bad input from the caller or the broker; errors never echo CONNECT headers (passcode). */
+function fail(message: string, options?: ErrorOptions & { frame?: StompFrame }): never {
+  throw new StompProtocolError(message, options);
+}
+
+function toVersion(v: unknown): StompVersion {
+  try {
+    return checkVersion(v as string);
+  } catch (cause) {
+    return fail(`unsupported STOMP version ${JSON.stringify(v)}`, { cause });
+  }
+}
+
+/** Offered versions, validated, deduplicated and sorted oldest first. */
+function toVersions(versions: readonly StompVersion[] | undefined): StompVersion[] {
+  if (versions === undefined) return [...VERSIONS];
+  const wanted = new Set(Array.from(versions, toVersion));
+  if (wanted.size === 0) fail("no STOMP version offered");
+  return VERSIONS.filter((v) => wanted.has(v));
+}
+
+function toPairs(headers: StompHeadersInit | undefined): Pairs {
+  if (headers === undefined) return [];
+  if (Array.isArray(headers)) return headers.map(([k, v]) => [k, v]);
+  const pairs: Pairs = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) pairs.push([name, String(value)]);
+  }
+  return pairs;
+}
+
+const getHeader = (pairs: Pairs, name: string) => pairs.find(([k]) => k === name)?.[1];
+
+/** Sets `name` (dropping any earlier entry, which would win on the wire) unless value is undefined. */
+function setHeader(pairs: Pairs, name: string, value: string | undefined): Pairs {
+  if (value === undefined) return pairs;
+  const kept = pairs.filter(([k]) => k !== name);
+  kept.push([name, value]);
+  return kept;
+}
+
+function checkText(what: string, value: unknown, command: string): string {
+  if (typeof value !== "string" || value === "") fail(`${command}: ${what} must be a non-empty string`);
+  return value;
+}
+
+function withReceipt(pairs: Pairs, receipt: string | undefined, command: string): Pairs {
+  if (receipt === undefined) return pairs;
+  return setHeader(pairs, Header.RECEIPT, checkText("receipt", receipt, command));
+}
+
+function checkClientCommand(command: string, version: StompVersion): void {
+  if (!SPEC[version].clientCommands.has(command)) fail(`${command} does not exist in STOMP ${version}`);
+}
+
+function checkCommand(frame: StompFrame, command: string): void {
+  if (!(frame instanceof StompFrame)) fail(`expected a ${command} frame, got ${String(frame)}`);
+  if (frame.command !== command) fail(`expected a ${command} frame, got ${frame.info()}`);
+}
+
+function requireHeader(frame: StompFrame, name: string, why = ""): string {
+  const value = frame.headers[name];
+  if (value === undefined) fail(`${frame.command} frame without ${name} header${why}: ${frame.info()}`);
+  return value;
+}
+
+const isBeat = (n: unknown) => typeof n === "number" && Number.isSafeInteger(n) && n >= 0;
+
+/**
+ * Parses a `heart-beat` header value: two non-negative integers separated by a comma.
+ * Throws {@link StompProtocolError} for anything else (`-1,0`, `2`, `,2`, `a,b`).
+ *
+ * @example
+ * ```ts
+ * import { parseHeartBeat } from "./commands.ts";
+ * console.log(parseHeartBeat("1000,0")); // [ 1000, 0 ]
+ * ```
+ */
+export function parseHeartBeat(value: string): [number, number] {
+  const match = /^ *(\d+) *, *(\d+) *$/.exec(value);
+  const beats = match ? [Number(match[1]), Number(match[2])] : [];
+  if (!match || !beats.every(isBeat)) {
+    fail(`invalid heart-beat ${JSON.stringify(value)} (two comma-separated non-negative integers required)`);
+  }
+  return beats as [number, number];
+}
+
+/**
+ * The negotiated heart-beat periods in ms (0 = none): the client sends every max(cx, sy) unless
+ * either is 0, and expects the server every max(sx, cy) unless either is 0.
+ *
+ * @example
+ * ```ts
+ * import { negotiateHeartBeat } from "./commands.ts";
+ * console.log(negotiateHeartBeat([1, 2], [3, 4])); // { clientHeartBeat: 4, serverHeartBeat: 3 }
+ * ```
+ */
+export function negotiateHeartBeat(
+  client: readonly [number, number],
+  server: readonly [number, number],
+): { clientHeartBeat: number; serverHeartBeat: number } {
+  const [cx, cy] = client, [sx, sy] = server;
+  return {
+    clientHeartBeat: cx && sy ? Math.max(cx, sy) : 0,
+    serverHeartBeat: sx && cy ? Math.max(sx, cy) : 0,
+  };
+}
+
+function connectFrame(command: string, options: StompConnectOptions): StompFrame {
+  const versions = toVersions(options.versions);
+  const highest = versions[versions.length - 1];
+  if (!versions.some((v) => SPEC[v].clientCommands.has(command))) {
+    fail(`${command} does not exist in STOMP ${versions.join(", ")}`);
+  }
+  const modern = versions.filter((v) => SPEC[v].connectNeedsHost);
+  const beating = versions.some((v) => SPEC[v].heartBeats);
+  let pairs = toPairs(options.headers);
+  for (const name of [Header.LOGIN, Header.PASSCODE, Header.HOST] as const) {
+    const value = options[name];
+    if (value !== undefined && typeof value !== "string") fail(`${command}: ${name} must be a string`);
+    pairs = setHeader(pairs, name, value);
+  }
+  if (modern.length > 0) {
+    pairs = setHeader(pairs, Header.ACCEPT_VERSION, versions.join(","));
+    if (getHeader(pairs, Header.HOST) === undefined) {
+      const hint = `(RabbitMQ: the virtual host, e.g. "/")`;
+      fail(`${command}: a host header is required when offering STOMP ${modern.join(", ")} ${hint}`);
+    }
+  }
+  const beats = options.heartBeats;
+  if (beats !== undefined) {
+    if (!Array.isArray(beats) || beats.length !== 2 || !beats.every(isBeat)) {
+      fail(`${command}: heartBeats must be two non-negative integers [cx, cy], got ${JSON.stringify(beats)}`);
+    }
+    if ((beats[0] || beats[1]) && !beating) {
+      fail(`${command}: heart-beating does not exist in STOMP ${versions.join(", ")}`);
+    }
+    if (beating) pairs = setHeader(pairs, Header.HEART_BEAT, beats.join(","));
+  }
+  const given = getHeader(pairs, Header.HEART_BEAT);
+  if (given !== undefined) parseHeartBeat(given);
+  return new StompFrame(command, pairs, undefined, highest);
+}
+
+/**
+ * Builds a CONNECT frame. Offering any 1.1+ version adds `accept-version` and requires `host`.
+ *
+ * @example
+ * ```ts
+ * import { connect } from "./commands.ts";
+ * const frame = connect({ login: "guest", passcode: "guest", host: "/", versions: ["1.1", "1.2"] });
+ * console.log(frame.headers["accept-version"]); // "1.1,1.2"
+ * ```
+ */
+export function connect(options: StompConnectOptions = {}): StompFrame {
+  return connectFrame(Command.CONNECT, options);
+}
+
+/**
+ * Builds a STOMP frame: CONNECT's 1.1+ synonym, refused when only 1.0 is offered.
+ *
+ * @example
+ * ```ts
+ * import { stomp } from "./commands.ts";
+ * console.log(stomp({ host: "/", versions: ["1.2"] }).command); // "STOMP"
+ * ```
+ */
+export function stomp(options: StompConnectOptions = {}): StompFrame {
+  return connectFrame(Command.STOMP, options);
+}
+
+/**
+ * Builds a DISCONNECT frame, with a `receipt` header when one is given.
+ *
+ * @example
+ * ```ts
+ * import { disconnect } from "./commands.ts";
+ * console.log(disconnect("bye").headers.receipt); // "bye"
+ * ```
+ */
+export function disconnect(receipt?: string, version: StompVersion = DEFAULT_VERSION): StompFrame {
+  const v = toVersion(version);
+  return new StompFrame(Command.DISCONNECT, withReceipt([], receipt, Command.DISCONNECT), undefined, v);
+}
+
+/**
+ * Options of a SEND frame: a receipt, a transaction and the version it is written with.
+ *
+ * @example
+ * ```ts
+ * import type { StompSendOptions } from "./commands.ts";
+ * const options: StompSendOptions = { receipt: "r1", transaction: "tx1", version: "1.2" };
+ * ```
+ */
+export interface StompSendOptions {
+  /** Ask the broker for a RECEIPT with this id. */
+  readonly receipt?: string;
+  /** Send inside this transaction. */
+  readonly transaction?: string;
+  /** The version the frame is written with (default {@link DEFAULT_VERSION}). */
+  readonly version?: StompVersion;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Builds a SEND frame. A body holding a NUL byte gets a `content-length` header (without one the
+ * broker would cut the body there); a given `content-length` must match the body.
+ *
+ * @example
+ * ```ts
+ * import { send } from "./commands.ts";
+ * const frame = send("/queue/a", "hello", { "content-type": "text/plain" }, { receipt: "r1" });
+ * console.log(frame.headers.destination, frame.headers.receipt); // "/queue/a" "r1"
+ * ```
+ */
+export function send(
+  destination: string,
+  body?: StompBody,
+  headers?: StompHeadersInit,
+  options: StompSendOptions = {},
+): StompFrame {
+  const version = toVersion(options.version ?? DEFAULT_VERSION);
+  let pairs = setHeader(toPairs(headers), Header.DESTINATION, checkText("destination", destination, "SEND"));
+  if (options.transaction !== undefined) {
+    pairs = setHeader(pairs, Header.TRANSACTION, checkText("transaction", options.transaction, "SEND"));
+  }
+  pairs = withReceipt(pairs, options.receipt, Command.SEND);
+  const bytes = body === undefined ? undefined : typeof body === "string" ? encoder.encode(body) : body;
+  const length = getHeader(pairs, Header.CONTENT_LENGTH);
+  if (length !== undefined) {
+    if (!/^\d+$/.test(length) || Number(length) !== (bytes?.length ?? 0)) {
+      fail(
+        `SEND: content-length ${JSON.stringify(length)} does not match the ${bytes?.length ?? 0}-byte body`,
+      );
+    }
+  } else if (bytes?.includes(0)) {
+    pairs.push([Header.CONTENT_LENGTH, String(bytes.length)]);
+  }
+  return new StompFrame(Command.SEND, pairs, bytes, version);
+}
+
+/**
+ * Builds a SUBSCRIBE frame and the token that matches its messages. STOMP 1.1+ requires an `id`
+ * header (the session generates one); the `ack` mode must exist in the version.
+ *
+ * @example
+ * ```ts
+ * import { subscribe } from "./commands.ts";
+ * const { token } = subscribe("/queue/a", {}, undefined, "1.0");
+ * console.log(token); // "destination:/queue/a"
+ * ```
+ */
+export function subscribe(
+  destination: string,
+  headers?: StompHeadersInit,
+  receipt?: string,
+  version: StompVersion = DEFAULT_VERSION,
+): { frame: StompFrame; token: StompToken } {
+  const v = toVersion(version);
+  let pairs = setHeader(
+    toPairs(headers),
+    Header.DESTINATION,
+    checkText("destination", destination, "SUBSCRIBE"),
+  );
+  pairs = withReceipt(pairs, receipt, Command.SUBSCRIBE);
+  const id = getHeader(pairs, Header.ID);
+  if (id === undefined && SPEC[v].subscribeNeedsId) {
+    fail(`SUBSCRIBE to ${destination}: an id header is required in STOMP ${v}`);
+  }
+  if (id === "") fail(`SUBSCRIBE to ${destination}: the id header is empty`);
+  const ack = getHeader(pairs, Header.ACK);
+  if (ack !== undefined && !SPEC[v].ackModes.has(ack)) {
+    fail(
+      `SUBSCRIBE to ${destination}: ack mode ${JSON.stringify(ack)} does not exist in STOMP ${v} (known: ${
+        [...SPEC[v].ackModes].join(", ")
+      })`,
+    );
+  }
+  const frame = new StompFrame(Command.SUBSCRIBE, pairs, undefined, v);
+  return { frame, token: id === undefined ? `destination:${destination}` : `id:${id}` };
+}
+
+/**
+ * Splits a token (or reads a subscription's `id`, else its `destination`) into header and value.
+ *
+ * @example
+ * ```ts
+ * import { tokenHeader } from "./commands.ts";
+ * console.log(tokenHeader("id:s1")); // [ "id", "s1" ]
+ * ```
+ */
+export function tokenHeader(
+  subscription: StompToken | { readonly id?: string; readonly destination?: string },
+): ["id" | "destination", string] {
+  if (typeof subscription === "string") {
+    for (const header of [Header.ID, Header.DESTINATION] as const) {
+      if (subscription.startsWith(header + ":")) return [header, subscription.slice(header.length + 1)];
+    }
+  } else if (subscription && typeof subscription === "object") {
+    if (typeof subscription.id === "string") return [Header.ID, subscription.id];
+    if (typeof subscription.destination === "string") return [Header.DESTINATION, subscription.destination];
+  }
+  return fail(`not a subscription token: ${JSON.stringify(subscription)}`);
+}
+
+/**
+ * Builds an UNSUBSCRIBE frame from a token or a subscription (`id`, else `destination`).
+ * STOMP 1.1+ requires the id.
+ *
+ * @example
+ * ```ts
+ * import { unsubscribe } from "./commands.ts";
+ * console.log(unsubscribe("id:s1", "r2", "1.2").headers.id); // "s1"
+ * ```
+ */
+export function unsubscribe(
+  subscription: StompToken | { readonly id?: string; readonly destination?: string },
+  receipt?: string,
+  version: StompVersion = DEFAULT_VERSION,
+): StompFrame {
+  const v = toVersion(version);
+  const [header, value] = tokenHeader(subscription);
+  if (header !== Header.ID && SPEC[v].subscribeNeedsId) fail(`UNSUBSCRIBE: an id is required in STOMP ${v}`);
+  return new StompFrame(
+    Command.UNSUBSCRIBE,
+    withReceipt([[header, value]], receipt, Command.UNSUBSCRIBE),
+    undefined,
+    v,
+  );
+}
+
+/**
+ * Options of ACK and NACK: the currently active transactions (the message's `transaction` header
+ * is copied only when it names one of them), an explicit transaction, and a receipt.
+ *
+ * @example
+ * ```ts
+ * import type { StompAckOptions } from "./commands.ts";
+ * const options: StompAckOptions = { transactions: new Set(["tx1"]), receipt: "r3" };
+ * ```
+ */
+export interface StompAckOptions {
+  /** Active transactions; a `transaction` header on the MESSAGE is copied only if it is one. */
+  readonly transactions?: Iterable<string>;
+  /** Acknowledge inside this transaction (wins over the message's header). */
+  readonly transaction?: string;
+  /** Ask the broker for a RECEIPT with this id. */
+  readonly receipt?: string;
+}
+
+function ackFrame(command: string, message: StompFrame, options: StompAckOptions, version?: StompVersion) {
+  checkCommand(message, Command.MESSAGE);
+  const v = toVersion(version ?? message.version);
+  checkClientCommand(command, v);
+  let pairs: Pairs = [];
+  for (const [name, source] of Object.entries(SPEC[v].ackHeaders)) {
+    pairs.push([name, requireHeader(message, source, ` (needed for ${command} in STOMP ${v})`)]);
+  }
+  const copied = message.headers[Header.TRANSACTION];
+  const active = copied !== undefined && new Set(options.transactions ?? []).has(copied);
+  const transaction = options.transaction ?? (active ? copied : undefined);
+  if (transaction !== undefined) {
+    pairs = setHeader(pairs, Header.TRANSACTION, checkText("transaction", transaction, command));
+  }
+  return new StompFrame(command, withReceipt(pairs, options.receipt, command), undefined, v);
+}
+
+/**
+ * Builds an ACK for a MESSAGE. Headers by version: 1.0 `message-id`; 1.1 `message-id` and
+ * `subscription`; 1.2 `id` (the MESSAGE's `ack` header). The version defaults to the message's.
+ *
+ * @example
+ * ```ts
+ * import { ack } from "./commands.ts";
+ * import { StompFrame } from "./frame.ts";
+ * const message = new StompFrame("MESSAGE", { destination: "/queue/a", "message-id": "m1", subscription: "s1", ack: "a1" });
+ * console.log(ack(message, {}, "1.2").headers.id); // "a1"
+ * ```
+ */
+export function ack(message: StompFrame, options: StompAckOptions = {}, version?: StompVersion): StompFrame {
+  return ackFrame(Command.ACK, message, options, version);
+}
+
+/**
+ * Builds a NACK for a MESSAGE (same headers as {@link ack}); refused in STOMP 1.0.
+ *
+ * @example
+ * ```ts
+ * import { nack } from "./commands.ts";
+ * import { StompFrame } from "./frame.ts";
+ * const message = new StompFrame("MESSAGE", { destination: "/queue/a", "message-id": "m1", subscription: "s1" }, undefined, "1.1");
+ * console.log(nack(message).headers["message-id"]); // "m1"
+ * ```
+ */
+export function nack(message: StompFrame, options: StompAckOptions = {}, version?: StompVersion): StompFrame {
+  return ackFrame(Command.NACK, message, options, version);
+}
+
+function transactionFrame(command: string, transaction: string, receipt?: string, version?: StompVersion) {
+  const pairs: Pairs = [[Header.TRANSACTION, checkText("transaction", transaction, command)]];
+  return new StompFrame(
+    command,
+    withReceipt(pairs, receipt, command),
+    undefined,
+    toVersion(version ?? DEFAULT_VERSION),
+  );
+}
+
+/**
+ * Builds a BEGIN frame for a transaction.
+ *
+ * @example
+ * ```ts
+ * import { begin } from "./commands.ts";
+ * console.log(begin("tx1").headers.transaction); // "tx1"
+ * ```
+ */
+export function begin(transaction: string, receipt?: string, version?: StompVersion): StompFrame {
+  return transactionFrame(Command.BEGIN, transaction, receipt, version);
+}
+
+/**
+ * Builds a COMMIT frame for a transaction.
+ *
+ * @example
+ * ```ts
+ * import { commit } from "./commands.ts";
+ * console.log(commit("tx1", "r4").headers.receipt); // "r4"
+ * ```
+ */
+export function commit(transaction: string, receipt?: string, version?: StompVersion): StompFrame {
+  return transactionFrame(Command.COMMIT, transaction, receipt, version);
+}
+
+/**
+ * Builds an ABORT frame for a transaction.
+ *
+ * @example
+ * ```ts
+ * import { abort } from "./commands.ts";
+ * console.log(abort("tx1").command); // "ABORT"
+ * ```
+ */
+export function abort(transaction: string, receipt?: string, version?: StompVersion): StompFrame {
+  return transactionFrame(Command.ABORT, transaction, receipt, version);
+}
+
+/**
+ * The heart-beat to send; refused in versions without heart-beating (1.0).
+ *
+ * @example
+ * ```ts
+ * import { beat } from "./commands.ts";
+ * console.log(beat("1.2").toBytes()); // Uint8Array(1) [ 10 ]
+ * ```
+ */
+export function beat(version: StompVersion = DEFAULT_VERSION): StompHeartBeat {
+  const v = toVersion(version);
+  if (!SPEC[v].heartBeats) fail(`heart-beating does not exist in STOMP ${v}`);
+  return StompHeartBeat.INSTANCE;
+}
+
+/**
+ * Checks a CONNECTED frame against the versions offered: the `version` header (absent = 1.0)
+ * must be one of them, and `heart-beat` (ignored without heart-beating) must be valid.
+ *
+ * @example
+ * ```ts
+ * import { connected } from "./commands.ts";
+ * import { StompFrame } from "./frame.ts";
+ * console.log(connected(new StompFrame("CONNECTED", { session: "s" }), ["1.0", "1.1"]).version); // "1.0"
+ * ```
+ */
+export function connected(
+  frame: StompFrame,
+  offeredVersions: readonly StompVersion[] = VERSIONS,
+): StompConnectedInfo {
+  checkCommand(frame, Command.CONNECTED);
+  const offered = toVersions(offeredVersions);
+  const header = frame.headers[Header.VERSION];
+  const version = header ?? "1.0";
+  if (!(offered as string[]).includes(version)) {
+    fail(
+      `the broker chose STOMP ${version}${
+        header === undefined ? " (no version header)" : ""
+      }, not one of those offered: ${offered.join(", ")}`,
+    );
+  }
+  const v = version as StompVersion;
+  const beats = frame.headers[Header.HEART_BEAT];
+  let heartBeat: [number, number] = [0, 0];
+  if (beats !== undefined && SPEC[v].heartBeats) {
+    try {
+      heartBeat = parseHeartBeat(beats);
+    } catch (cause) {
+      fail(`CONNECTED frame with an ${(cause as Error).message}`, { cause });
+    }
+  }
+  return {
+    version: v,
+    server: frame.headers[Header.SERVER],
+    session: frame.headers[Header.SESSION],
+    heartBeat,
+  };
+}
+
+/**
+ * Checks a MESSAGE frame and returns the token of its subscription: `id:<subscription>` when the
+ * frame names one (required in 1.1+), else (1.0) `destination:<destination>`.
+ *
+ * @example
+ * ```ts
+ * import { message } from "./commands.ts";
+ * import { StompFrame } from "./frame.ts";
+ * const frame = new StompFrame("MESSAGE", { destination: "/queue/a", "message-id": "m1", subscription: "s1" });
+ * console.log(message(frame)); // "id:s1"
+ * ```
+ */
+export function message(frame: StompFrame, version?: StompVersion): StompToken {
+  checkCommand(frame, Command.MESSAGE);
+  const v = toVersion(version ?? frame.version);
+  requireHeader(frame, Header.MESSAGE_ID);
+  const destination = requireHeader(frame, Header.DESTINATION);
+  const subscription = frame.headers[Header.SUBSCRIPTION];
+  if (subscription !== undefined) return `id:${subscription}`;
+  if (SPEC[v].subscribeNeedsId) requireHeader(frame, Header.SUBSCRIPTION, ` (required in STOMP ${v})`);
+  return `destination:${destination}`;
+}
+
+/**
+ * Checks a RECEIPT frame and returns its `receipt-id`.
+ *
+ * @example
+ * ```ts
+ * import { receipt } from "./commands.ts";
+ * import { StompFrame } from "./frame.ts";
+ * console.log(receipt(new StompFrame("RECEIPT", { "receipt-id": "r1" }))); // "r1"
+ * ```
+ */
+export function receipt(frame: StompFrame): string {
+  checkCommand(frame, Command.RECEIPT);
+  return requireHeader(frame, Header.RECEIPT_ID);
+}
+
+/**
+ * Turns an ERROR frame into the {@link StompProtocolError} that carries it (returned, not thrown).
+ *
+ * @example
+ * ```ts
+ * import { error } from "./commands.ts";
+ * import { StompFrame } from "./frame.ts";
+ * const e = error(new StompFrame("ERROR", { message: "Bad CONNECT" }));
+ * console.log(e.message, e.frame?.command); // "broker ERROR: Bad CONNECT" "ERROR"
+ * ```
+ */
+export function error(frame: StompFrame): StompProtocolError {
+  checkCommand(frame, Command.ERROR);
+  const text = frame.headers[Header.MESSAGE] ?? frame.text().split("\n", 1)[0].slice(0, 200);
+  return new StompProtocolError(`broker ERROR: ${text || "(no message)"}`, { frame });
+}

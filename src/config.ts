@@ -1,0 +1,300 @@
+/**
+ * {@link StompConfig}: everything a client is built from, with the passcode kept out of every
+ * printout.
+ *
+ * @module
+ */
+
+import { StompFailoverUri } from "./failover.ts";
+import { checkVersion, DEFAULT_VERSION, type StompVersion, VERSIONS } from "./spec.ts";
+import type { StompConnector, StompTlsOptions } from "./transport.ts";
+
+/**
+ * Milliseconds to open a connection (TCP + TLS, or the WebSocket handshake) when not configured.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_CONNECT_TIMEOUT } from "./config.ts";
+ * console.log(DEFAULT_CONNECT_TIMEOUT); // 10000
+ * ```
+ */
+export const DEFAULT_CONNECT_TIMEOUT = 10_000;
+
+/**
+ * Milliseconds to wait for CONNECTED after sending CONNECT when not configured. RabbitMQ answers a
+ * wrong passcode only by closing after 10 s, so this is the bound on that wait.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_CONNECTED_TIMEOUT } from "./config.ts";
+ * console.log(DEFAULT_CONNECTED_TIMEOUT); // 10000
+ * ```
+ */
+export const DEFAULT_CONNECTED_TIMEOUT = 10_000;
+
+/**
+ * What {@link StompConfig} accepts besides the URI.
+ *
+ * @example
+ * ```ts
+ * import type { StompConfigOptions } from "./config.ts";
+ * const options: StompConfigOptions = { login: "guest", passcode: "guest", host: "/", heartBeats: [1000, 1000] };
+ * ```
+ */
+export interface StompConfigOptions {
+  /** The CONNECT `login` header; left out when undefined. */
+  readonly login?: string;
+  /** The CONNECT `passcode` header; never printed. */
+  readonly passcode?: string;
+  /** The highest STOMP version offered (default "1.2"). */
+  readonly version?: StompVersion;
+  /** Exactly the versions to offer; defaults to every version up to `version`. */
+  readonly versions?: readonly StompVersion[];
+  /** Whether the session is strict about its state (e.g. no SEND while disconnected); default true. */
+  readonly check?: boolean;
+  /** TLS settings for ssl:// and wss:// brokers. */
+  readonly tls?: StompTlsOptions;
+  /** Opens the byte connection; defaults to the runtime's connector for the scheme. */
+  readonly connector?: StompConnector;
+  /** The CONNECT `host` header (virtual host); the client picks one when undefined. */
+  readonly host?: string;
+  /** `[cx, cy]` in ms: how often the client can send / wants to receive heart-beats; default [0, 0]. */
+  readonly heartBeats?: readonly [number, number];
+  /** Milliseconds to open a connection; default {@link DEFAULT_CONNECT_TIMEOUT}. */
+  readonly connectTimeout?: number;
+  /** Milliseconds to wait for CONNECTED; default {@link DEFAULT_CONNECTED_TIMEOUT}. */
+  readonly connectedTimeout?: number;
+  /** Extra CONNECT headers (e.g. ActiveMQ's `client-id`). */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+// CONNECT headers that have their own option: a second way to set them would make it unclear
+// which one wins, and a passcode in `headers` would escape the redaction.
+const OWN_HEADERS: ReadonlySet<string> = new Set([
+  "login",
+  "passcode",
+  "host",
+  "accept-version",
+  "heart-beat",
+]);
+const KNOWN_OPTIONS: ReadonlySet<string> = new Set([
+  "login",
+  "passcode",
+  "version",
+  "versions",
+  "check",
+  "tls",
+  "connector",
+  "host",
+  "heartBeats",
+  "connectTimeout",
+  "connectedTimeout",
+  "headers",
+]);
+// CONNECT headers are never escaped, so these would split or end the frame.
+const LINE_BREAK = /[\r\n\0]/;
+
+const denoInspect = Symbol.for("Deno.customInspect");
+const nodeInspect = Symbol.for("nodejs.util.inspect.custom");
+
+function headerText(name: string, value: unknown): string {
+  if (typeof value !== "string") throw new TypeError(`option ${name} must be a string, got ${typeof value}`);
+  if (LINE_BREAK.test(value)) throw new TypeError(`option ${name} must not contain CR, LF or NUL`);
+  return value;
+}
+
+function timeout(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+    throw new TypeError(`option ${name} must be a finite number of milliseconds > 0, got ${String(value)}`);
+  }
+  return value;
+}
+
+function optionVersion(name: string, value: unknown): StompVersion {
+  if (typeof value !== "string") {
+    throw new TypeError(`option ${name}: a version must be a string, got ${typeof value}`);
+  }
+  try {
+    return checkVersion(value);
+  } catch (e) {
+    throw new TypeError(`option ${name}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+function chooseVersions(version: unknown, versions: unknown): [StompVersion, readonly StompVersion[]] {
+  const rank = (v: StompVersion) => VERSIONS.indexOf(v);
+  const highest = version === undefined ? undefined : optionVersion("version", version);
+  if (versions === undefined) {
+    const top = highest ?? DEFAULT_VERSION;
+    return [top, Object.freeze(VERSIONS.filter((v) => rank(v) <= rank(top)))];
+  }
+  if (!Array.isArray(versions) || versions.length === 0) {
+    throw new TypeError("option versions must be a non-empty array of STOMP versions");
+  }
+  const list = versions.map((v) => optionVersion("versions", v));
+  if (new Set(list).size !== list.length) throw new TypeError(`option versions repeats a version: ${list}`);
+  list.sort((a, b) => rank(a) - rank(b));
+  const top = list[list.length - 1];
+  if (highest !== undefined && rank(top) > rank(highest)) {
+    throw new TypeError(`option versions offers ${top}, above option version ${highest}`);
+  }
+  return [highest ?? top, Object.freeze(list)];
+}
+
+/**
+ * Everything a client is built from: the failover URI, credentials, versions, TLS, connector,
+ * timeouts. Validated when built (a TypeError names the bad option). The passcode lives in a
+ * private field: `toString()`, `info()`, `JSON.stringify`, Deno's and Node's `console.log` and every
+ * error leave it out.
+ *
+ * @example
+ * ```ts
+ * import { StompConfig } from "./config.ts";
+ * const config = new StompConfig("failover:(tcp://127.0.0.1:61613)?maxReconnectAttempts=5", {
+ *   login: "guest",
+ *   passcode: "guest",
+ *   host: "/",
+ *   version: "1.2",
+ * });
+ * console.log(config.info()); // "uri=failover:(tcp://127.0.0.1:61613)?maxReconnectAttempts=5 login=guest version=1.2"
+ * console.log(config.uri.brokers[0].port, config.versions); // 61613 ["1.0", "1.1", "1.2"]
+ * ```
+ */
+export class StompConfig {
+  /** The parsed failover URI. */
+  readonly uri: StompFailoverUri;
+  /** The CONNECT `login`, if any. */
+  readonly login?: string;
+  /** The highest version offered. */
+  readonly version: StompVersion;
+  /** The versions offered, oldest first (the CONNECT `accept-version`). */
+  readonly versions: readonly StompVersion[];
+  /** Whether the session is strict about its state. */
+  readonly check: boolean;
+  /** TLS settings for ssl:// and wss:// brokers. */
+  readonly tls?: StompTlsOptions;
+  /** The connector to use instead of the runtime's default. */
+  readonly connector?: StompConnector;
+  /** The CONNECT `host` header, if set. */
+  readonly host?: string;
+  /** `[cx, cy]` heart-beat wish in milliseconds. */
+  readonly heartBeats: readonly [number, number];
+  /** Milliseconds to open a connection. */
+  readonly connectTimeout: number;
+  /** Milliseconds to wait for CONNECTED. */
+  readonly connectedTimeout: number;
+  /** Extra CONNECT headers (frozen). */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly #passcode?: string;
+
+  /** Validates and stores the settings; throws a TypeError naming the first bad option. */
+  constructor(uri: string | StompFailoverUri, options: StompConfigOptions = {}) {
+    if (options === null || typeof options !== "object") {
+      throw new TypeError("StompConfig options must be an object");
+    }
+    for (const key of Object.keys(options)) {
+      if (!KNOWN_OPTIONS.has(key)) {
+        throw new TypeError(
+          `unknown StompConfig option ${JSON.stringify(key)} (known: ${[...KNOWN_OPTIONS]})`,
+        );
+      }
+    }
+    this.uri = uri instanceof StompFailoverUri ? uri : new StompFailoverUri(uri);
+    const o = options;
+    if (o.login !== undefined) this.login = headerText("login", o.login);
+    if (o.passcode !== undefined) this.#passcode = headerText("passcode", o.passcode);
+    [this.version, this.versions] = chooseVersions(o.version, o.versions);
+    if (o.check !== undefined && typeof o.check !== "boolean") {
+      throw new TypeError(`option check must be a boolean, got ${typeof o.check}`);
+    }
+    this.check = o.check ?? true;
+    if (o.tls !== undefined) {
+      if (o.tls === null || typeof o.tls !== "object") throw new TypeError("option tls must be an object");
+      if (o.tls.caCerts !== undefined && !(Array.isArray(o.tls.caCerts) && o.tls.caCerts.every(isString))) {
+        throw new TypeError("option tls.caCerts must be an array of PEM strings");
+      }
+      if (o.tls.hostname !== undefined && !isString(o.tls.hostname)) {
+        throw new TypeError("option tls.hostname must be a string");
+      }
+      this.tls = Object.freeze({ ...o.tls });
+    }
+    if (o.connector !== undefined && typeof o.connector !== "function") {
+      throw new TypeError("option connector must be a function");
+    }
+    this.connector = o.connector;
+    if (o.host !== undefined) this.host = headerText("host", o.host);
+    const hb = o.heartBeats ?? [0, 0];
+    if (!Array.isArray(hb) || hb.length !== 2 || !hb.every((n) => Number.isSafeInteger(n) && n >= 0)) {
+      throw new TypeError(`option heartBeats must be [cx, cy] in whole milliseconds >= 0, got ${String(hb)}`);
+    }
+    this.heartBeats = Object.freeze([hb[0], hb[1]] as const);
+    this.connectTimeout = timeout("connectTimeout", o.connectTimeout, DEFAULT_CONNECT_TIMEOUT);
+    this.connectedTimeout = timeout("connectedTimeout", o.connectedTimeout, DEFAULT_CONNECTED_TIMEOUT);
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(o.headers ?? {})) {
+      if (name === "" || /[:\r\n\0]/.test(name)) {
+        throw new TypeError(`bad CONNECT header name ${JSON.stringify(name)}`);
+      }
+      if (OWN_HEADERS.has(name)) {
+        throw new TypeError(
+          `CONNECT header ${JSON.stringify(name)} has its own option; do not set it in headers`,
+        );
+      }
+      headers[name] = headerText(`headers[${JSON.stringify(name)}]`, value);
+    }
+    this.headers = Object.freeze(headers);
+  }
+
+  /** The CONNECT `passcode`, if any. Deliberately an accessor on a private field: never enumerated. */
+  get passcode(): string | undefined {
+    return this.#passcode;
+  }
+
+  /** `uri=… login=… version=…`, safe for logs. */
+  info(): string {
+    const login = this.login === undefined ? "" : ` login=${this.login}`;
+    return `uri=${this.uri}${login} version=${this.version}`;
+  }
+
+  /** `StompConfig(uri=… login=… version=…)`, safe for logs. */
+  toString(): string {
+    return `StompConfig(${this.info()})`;
+  }
+
+  /** What JSON.stringify shows: the settings, with the passcode and header values masked. */
+  toJSON(): Record<string, unknown> {
+    return {
+      uri: this.uri.toString(),
+      login: this.login,
+      passcode: this.#passcode === undefined ? undefined : "***",
+      version: this.version,
+      versions: this.versions,
+      check: this.check,
+      host: this.host,
+      heartBeats: this.heartBeats,
+      connectTimeout: this.connectTimeout,
+      connectedTimeout: this.connectedTimeout,
+      tls: this.tls === undefined
+        ? undefined
+        : { hostname: this.tls.hostname, caCerts: this.tls.caCerts?.length ?? 0 },
+      connector: this.connector === undefined ? undefined : this.connector.name || "custom",
+      // Extra headers may carry tokens: show which are set, not their values.
+      headers: Object.keys(this.headers),
+    };
+  }
+
+  /** Deno's console.log: the masked settings. */
+  [denoInspect](): string {
+    return `StompConfig ${JSON.stringify(this.toJSON())}`;
+  }
+
+  /** Node's console.log / util.inspect: the masked settings. */
+  [nodeInspect](): string {
+    return `StompConfig ${JSON.stringify(this.toJSON())}`;
+  }
+}
+
+function isString(x: unknown): x is string {
+  return typeof x === "string";
+}

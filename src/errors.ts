@@ -1,0 +1,127 @@
+/**
+ * The typed errors every layer throws. Each carries a `cause` where there is one, and
+ * {@link StompProtocolError} carries the ERROR frame the broker sent.
+ *
+ * @module
+ */
+
+import type { StompFrame } from "./frame.ts";
+
+/**
+ * The base class of every error this library throws.
+ *
+ * @example
+ * ```ts
+ * import { StompError, StompFrameError } from "./errors.ts";
+ * const e = new StompFrameError("bad header line");
+ * console.log(e instanceof StompError); // true
+ * ```
+ */
+export class StompError extends Error {
+  /** Builds the error; `options.cause` is kept as `cause`. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * Bytes that are not a valid STOMP frame, a frame that cannot be written (header injection), or a
+ * parser limit exceeded (`limit` names it).
+ *
+ * @example
+ * ```ts
+ * import { StompFrameError } from "./errors.ts";
+ * const e = new StompFrameError("frame too large", { limit: "maxFrameBytes" });
+ * console.log(e.limit); // "maxFrameBytes"
+ * ```
+ */
+export class StompFrameError extends StompError {
+  /** The parser limit that was exceeded, when that is the reason. */
+  readonly limit?: string;
+  /** Builds the error; `limit` names an exceeded parser limit. */
+  constructor(message: string, options?: ErrorOptions & { limit?: string }) {
+    super(message, options);
+    this.limit = options?.limit;
+  }
+}
+
+/**
+ * A frame that is valid on the wire but wrong in the conversation: an ERROR frame from the broker
+ * (`frame` holds it), an unexpected RECEIPT, a call out of state, a bad negotiation.
+ *
+ * @example
+ * ```ts
+ * import { StompProtocolError } from "./errors.ts";
+ * const e = new StompProtocolError("not connected");
+ * console.log(e.frame); // undefined: no ERROR frame behind this one
+ * ```
+ */
+export class StompProtocolError extends StompError {
+  /** The ERROR frame the broker sent, when that is the reason. */
+  readonly frame?: StompFrame;
+  /** Builds the error; `frame` is the broker's ERROR frame, if any. */
+  constructor(message: string, options?: ErrorOptions & { frame?: StompFrame }) {
+    super(message, options);
+    this.frame = options?.frame;
+  }
+}
+
+/**
+ * The connection failed or was lost; `cause` is the underlying I/O error when there is one.
+ *
+ * @example
+ * ```ts
+ * import { StompConnectionError } from "./errors.ts";
+ * const e = new StompConnectionError("connection lost", { cause: new Error("EOF") });
+ * console.log((e.cause as Error).message); // "EOF"
+ * ```
+ */
+export class StompConnectionError extends StompError {}
+
+/**
+ * Connecting gave up: the failover sequence ran out of attempts, or a connect/CONNECTED wait timed
+ * out. `attempts` counts the tries when the failover sequence is the reason.
+ *
+ * @example
+ * ```ts
+ * import { StompConnectTimeout } from "./errors.ts";
+ * const e = new StompConnectTimeout("gave up after 3 attempts", { attempts: 3 });
+ * console.log(e.attempts); // 3
+ * ```
+ */
+export class StompConnectTimeout extends StompConnectionError {
+  /** How many connect attempts were made, when known. */
+  readonly attempts?: number;
+  /** Builds the error; `attempts` counts the tries made. */
+  constructor(message: string, options?: ErrorOptions & { attempts?: number }) {
+    super(message, options);
+    this.attempts = options?.attempts;
+  }
+}
+
+/**
+ * A wait ended before its event: a timeout ran out or an AbortSignal fired (`cause` is the
+ * signal's reason then).
+ *
+ * @example
+ * ```ts
+ * import { StompCancelledError } from "./errors.ts";
+ * const e = new StompCancelledError("receiveFrame timed out after 100 ms");
+ * console.log(e.name); // "StompCancelledError"
+ * ```
+ */
+export class StompCancelledError extends StompError {}
+
+/**
+ * A subscription's consumer fell behind with auto acks and its bounded buffer filled: the
+ * subscription fails rather than growing without bound.
+ *
+ * @example
+ * ```ts
+ * import { StompSlowConsumerError } from "./errors.ts";
+ * const e = new StompSlowConsumerError("buffer of 1000 messages full");
+ * console.log(e.name); // "StompSlowConsumerError"
+ * ```
+ */
+export class StompSlowConsumerError extends StompError {}

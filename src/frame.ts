@@ -1,0 +1,271 @@
+/**
+ * {@link StompFrame} and {@link StompHeartBeat}: the two things that travel on a STOMP wire.
+ *
+ * @module
+ */
+
+import { StompFrameError } from "./errors.ts";
+import { DEFAULT_VERSION, SPEC, type StompVersion, UNESCAPED_COMMANDS } from "./spec.ts";
+
+/**
+ * Headers as a first-wins record (null prototype, so any header name is a plain key).
+ *
+ * @example
+ * ```ts
+ * import type { StompHeaders } from "./frame.ts";
+ * const h: StompHeaders = { destination: "/queue/a" };
+ * ```
+ */
+export type StompHeaders = Record<string, string>;
+
+/**
+ * Headers as given to a frame: a record (values stringified; `undefined` entries are left out) or
+ * an ordered list of `[name, value]` pairs kept exactly, repeats included.
+ *
+ * @example
+ * ```ts
+ * import type { StompHeadersInit } from "./frame.ts";
+ * const a: StompHeadersInit = { destination: "/queue/a", priority: 4 };
+ * const b: StompHeadersInit = [["x", "1"], ["x", "2"]];
+ * ```
+ */
+export type StompHeadersInit =
+  | Readonly<Record<string, string | number | boolean | undefined>>
+  | ReadonlyArray<readonly [string, string]>;
+
+/**
+ * A frame body as given: bytes (kept, not copied) or a string (UTF-8 encoded).
+ *
+ * @example
+ * ```ts
+ * import type { StompBody } from "./frame.ts";
+ * const body: StompBody = new Uint8Array([0, 1, 2]);
+ * ```
+ */
+export type StompBody = Uint8Array | string;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const EMPTY = new Uint8Array(0);
+const inspect = Symbol.for("Deno.customInspect");
+const nodeInspect = Symbol.for("nodejs.util.inspect.custom");
+
+/** How headers are written for one (version, command) kind: escaped by a table or refused. */
+interface HeaderCodec {
+  /** Any character that needs a closer look (escaping or refusal). */
+  readonly needsWork: RegExp;
+  readonly forbiddenName: RegExp;
+  readonly forbiddenValue: RegExp;
+  readonly escapeRe?: RegExp;
+  readonly escapes: Readonly<Record<string, string>>;
+}
+
+const charClass = (chars: string) => chars.replace(/[\\\]^-]/g, "\\$&");
+
+function makeCodec(escapes: Readonly<Record<string, string>>, name: string, value: string): HeaderCodec {
+  const escapable = charClass(Object.keys(escapes).join(""));
+  return {
+    needsWork: new RegExp(`[${escapable}${charClass(name + value)}]`),
+    forbiddenName: new RegExp(`[${charClass(name)}]`),
+    forbiddenValue: new RegExp(`[${charClass(value)}]`),
+    escapeRe: escapable ? new RegExp(`[${escapable}]`, "g") : undefined,
+    escapes,
+  };
+}
+
+// NUL never belongs in a header: many parsers take it as the end of the frame. Without escaping a
+// LF would end the line (header injection) and a ':' in a name would move the split; CONNECT and
+// CONNECTED also refuse CR, because a 1.2 peer strips it.
+const CODECS = {
+  "1.0": makeCodec({}, "\n:\0", "\n\0"),
+  "1.1": makeCodec(SPEC["1.1"].escapes, "\0", "\0"),
+  "1.2": makeCodec(SPEC["1.2"].escapes, "\0", "\0"),
+  never: makeCodec({}, "\r\n:\0", "\r\n\0"),
+};
+
+function headerCodec(version: StompVersion, command: string): HeaderCodec {
+  return UNESCAPED_COMMANDS.has(command) ? CODECS.never : CODECS[version];
+}
+
+function encodeHeaderText(text: string, isName: boolean, codec: HeaderCodec, command: string): string {
+  if (!codec.needsWork.test(text)) return text;
+  if ((isName ? codec.forbiddenName : codec.forbiddenValue).test(text)) {
+    throw new StompFrameError(
+      `${command}: header ${isName ? "name" : "value"} ${
+        JSON.stringify(text.length > 40 ? text.slice(0, 40) + "…" : text)
+      } cannot be written (it would break the frame or inject a header)`,
+    );
+  }
+  return codec.escapeRe ? text.replace(codec.escapeRe, (c) => codec.escapes[c]) : text;
+}
+
+/** Reused for header text; grown when a frame's headers need more. */
+let scratch = new Uint8Array(4096);
+
+/** Builds the first-wins record from ordered pairs. */
+export function firstWins(pairs: ReadonlyArray<readonly [string, string]>): StompHeaders {
+  const headers: StompHeaders = Object.create(null);
+  for (let i = 0; i < pairs.length; i++) {
+    const [name, value] = pairs[i];
+    if (headers[name] === undefined) headers[name] = value;
+  }
+  return headers;
+}
+
+/**
+ * One STOMP frame: a command, headers (a first-wins record plus the raw ordered pairs), a binary
+ * body and the protocol version whose rules it is written with.
+ *
+ * @example
+ * ```ts
+ * import { StompFrame } from "./frame.ts";
+ * const frame = new StompFrame("SEND", { destination: "/queue/a" }, "hello");
+ * console.log(frame.headers.destination, frame.body.length); // "/queue/a" 5
+ * const wire = frame.toBytes(); // SEND\ndestination:/queue/a\n\nhello\0
+ * ```
+ */
+export class StompFrame {
+  /** The command, e.g. `SEND` or `MESSAGE`. */
+  readonly command: string;
+  /** Every header in wire order, repeats included. */
+  readonly rawHeaders: ReadonlyArray<readonly [string, string]>;
+  /** The body bytes (empty when there is none). */
+  readonly body: Uint8Array;
+  /** The version whose escaping and rules apply to this frame. */
+  readonly version: StompVersion;
+  #headers?: StompHeaders;
+
+  /**
+   * Builds a frame. A record's values are stringified; a list of pairs is kept as given.
+   * A string body is UTF-8 encoded; a Uint8Array body is kept without copying.
+   */
+  constructor(
+    command: string,
+    headers?: StompHeadersInit,
+    body?: StompBody,
+    version: StompVersion = DEFAULT_VERSION,
+  ) {
+    this.command = command;
+    if (headers === undefined) {
+      this.rawHeaders = [];
+    } else if (Array.isArray(headers)) {
+      this.rawHeaders = headers as ReadonlyArray<readonly [string, string]>;
+    } else {
+      const pairs: [string, string][] = [];
+      for (const name in headers) {
+        const value = (headers as Record<string, unknown>)[name];
+        if (value !== undefined) pairs.push([name, String(value)]);
+      }
+      this.rawHeaders = pairs;
+    }
+    this.body = body === undefined ? EMPTY : typeof body === "string" ? encoder.encode(body) : body;
+    if (!SPEC[version]) throw new TypeError(`unknown STOMP version ${JSON.stringify(version)}`);
+    this.version = version;
+  }
+
+  /** Headers as a first-wins record: for a repeated name, the first occurrence. */
+  get headers(): StompHeaders {
+    return this.#headers ??= firstWins(this.rawHeaders);
+  }
+
+  /** The body decoded as UTF-8. */
+  text(): string {
+    return decoder.decode(this.body);
+  }
+
+  /** The body parsed as JSON (UTF-8). */
+  json<T = unknown>(): T {
+    return JSON.parse(this.text());
+  }
+
+  /**
+   * The frame's wire bytes, headers escaped by its version's table. Throws
+   * {@link StompFrameError} when a header cannot be represented (header injection) or the command
+   * may not carry a body in this version.
+   */
+  toBytes(): Uint8Array {
+    const { command, body, version } = this;
+    if (command === "" || /[\r\n\0:]/.test(command)) {
+      throw new StompFrameError(`invalid command ${JSON.stringify(command)}`);
+    }
+    const bodyCommands = SPEC[version].bodyCommands;
+    if (body.length > 0 && bodyCommands && !bodyCommands.has(command)) {
+      throw new StompFrameError(`${command} frames may not carry a body in STOMP ${version}`);
+    }
+    const codec = headerCodec(version, command);
+    let head = command + "\n";
+    const raw = this.rawHeaders;
+    for (let i = 0; i < raw.length; i++) {
+      head += encodeHeaderText(raw[i][0], true, codec, command) + ":" +
+        encodeHeaderText(raw[i][1], false, codec, command) + "\n";
+    }
+    head += "\n";
+    if (head.length * 3 > scratch.length) scratch = new Uint8Array(head.length * 3);
+    const { written } = encoder.encodeInto(head, scratch);
+    const out = new Uint8Array(written + body.length + 1);
+    out.set(scratch.subarray(0, written));
+    out.set(body, written);
+    return out;
+  }
+
+  /** True when both frames have the same wire bytes. */
+  equals(other: StompFrame | StompHeartBeat): boolean {
+    if (!(other instanceof StompFrame)) return false;
+    const a = this.toBytes(), b = other.toBytes();
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
+  }
+
+  /** A short description for logs; never shows a passcode. */
+  info(): string {
+    const shown = this.rawHeaders.slice(0, 8).map(([k, v]) =>
+      `${k}:${k === "passcode" ? "***" : v.length > 60 ? v.slice(0, 60) + "…" : v}`
+    );
+    if (this.rawHeaders.length > 8) shown.push(`…+${this.rawHeaders.length - 8}`);
+    return `${this.command} {${shown.join(", ")}} ${this.body.length} bytes body (STOMP ${this.version})`;
+  }
+
+  /** Same as {@link StompFrame.info}. */
+  toString(): string {
+    return this.info();
+  }
+
+  /** `console.log` in Deno prints {@link StompFrame.info}, so a passcode never reaches a log. */
+  [inspect](): string {
+    return `StompFrame(${this.info()})`;
+  }
+
+  /** `console.log` in Node prints {@link StompFrame.info}, so a passcode never reaches a log. */
+  [nodeInspect](): string {
+    return `StompFrame(${this.info()})`;
+  }
+}
+
+const EOL_BYTES = new Uint8Array([0x0a]);
+
+/**
+ * A heart-beat: one EOL between frames (STOMP 1.1+). Distinct from every frame.
+ *
+ * @example
+ * ```ts
+ * import { StompHeartBeat } from "./frame.ts";
+ * console.log(StompHeartBeat.INSTANCE.toBytes()); // Uint8Array(1) [ 10 ]
+ * ```
+ */
+export class StompHeartBeat {
+  /** The one heart-beat value; every heart-beat the parser yields is this object. */
+  static readonly INSTANCE: StompHeartBeat = new StompHeartBeat();
+  /** One EOL. */
+  toBytes(): Uint8Array {
+    return EOL_BYTES.slice();
+  }
+  /** `"heart-beat"`. */
+  info(): string {
+    return "heart-beat";
+  }
+  /** True for every heart-beat. */
+  equals(other: unknown): boolean {
+    return other instanceof StompHeartBeat;
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * Small byte buffers carved out of shared slabs, as Node's Buffer pool does: under Deno every
+ * `new Uint8Array(n)` costs ~0.3–0.7 µs however small (its typed arrays live off the V8 heap), while
+ * a view into an existing ArrayBuffer costs ~20 ns. A view keeps its slab alive, so only small
+ * allocations are pooled and a slab is never larger than {@link SLAB_BYTES}.
+ *
+ * @module
+ */
+
+/** Size of one slab. */
+export const SLAB_BYTES = 64 * 1024;
+/** Larger requests get their own buffer. */
+export const POOLED_MAX = 4 * 1024;
+
+let slab = new ArrayBuffer(SLAB_BYTES);
+let offset = 0;
+
+/**
+ * A fresh, zero-filled, writable `Uint8Array` of `n` bytes that no one else sees. Its
+ * `buffer` may be shared with other small arrays, so never widen a view past its own bytes.
+ *
+ * @example
+ * ```ts
+ * import { allocate } from "./pool.ts";
+ * const bytes = allocate(100);
+ * console.log(bytes.length); // 100
+ * ```
+ */
+export function allocate(n: number): Uint8Array {
+  if (n > POOLED_MAX) return new Uint8Array(n);
+  if (offset + n > SLAB_BYTES) {
+    slab = new ArrayBuffer(SLAB_BYTES);
+    offset = 0;
+  }
+  const view = new Uint8Array(slab, offset, n);
+  // Keep views 8-byte aligned so a later Float64Array/DataView over a body stays cheap.
+  offset = (offset + n + 7) & ~7;
+  return view;
+}
+
+/**
+ * A copy of `source[start, end)` in a pooled buffer: the one copy a parsed body gets.
+ *
+ * @example
+ * ```ts
+ * import { copyOf } from "./pool.ts";
+ * const part = copyOf(new Uint8Array([1, 2, 3, 4]), 1, 3); // Uint8Array [2, 3]
+ * ```
+ */
+export function copyOf(source: Uint8Array, start: number, end: number): Uint8Array {
+  const out = allocate(end - start);
+  out.set(source.subarray(start, end));
+  return out;
+}

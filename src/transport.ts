@@ -1,0 +1,119 @@
+/**
+ * The small interface between the clients and the runtime: a connector turns a broker address into
+ * a byte connection. Connectors know bytes, never frames.
+ *
+ * @module
+ */
+
+/**
+ * A broker address from a failover URI.
+ *
+ * @example
+ * ```ts
+ * import type { StompBroker } from "./transport.ts";
+ * const b: StompBroker = { protocol: "ws", host: "127.0.0.1", port: 15674, path: "/ws" };
+ * ```
+ */
+export interface StompBroker {
+  /** `tcp` and `ssl` are raw STOMP over TCP/TLS; `ws` and `wss` are WebSocket-STOMP. */
+  readonly protocol: "tcp" | "ssl" | "ws" | "wss";
+  /** Host name or IP address (IPv6 without brackets). */
+  readonly host: string;
+  /** TCP port. */
+  readonly port: number;
+  /** The WebSocket path (ws/wss only), e.g. `/ws`. */
+  readonly path?: string;
+}
+
+/**
+ * TLS settings for `ssl://` and `wss://` brokers.
+ *
+ * @example
+ * ```ts
+ * import type { StompTlsOptions } from "./transport.ts";
+ * const tls: StompTlsOptions = { caCerts: ["-----BEGIN CERTIFICATE-----\n..."] };
+ * ```
+ */
+export interface StompTlsOptions {
+  /** PEM CA certificates to trust in addition to (Deno: instead of) the system store. */
+  readonly caCerts?: readonly string[];
+  /** The name the server certificate must carry; defaults to the broker's host. */
+  readonly hostname?: string;
+}
+
+/**
+ * What a connector gets besides the broker.
+ *
+ * @example
+ * ```ts
+ * import type { StompConnectOptions } from "./transport.ts";
+ * const options: StompConnectOptions = { connectTimeout: 5000, versions: ["1.2"] };
+ * ```
+ */
+export interface StompConnectOptions {
+  /** TLS settings (ssl/wss). */
+  readonly tls?: StompTlsOptions;
+  /** Milliseconds to establish the connection (TCP + TLS or WebSocket handshake). */
+  readonly connectTimeout?: number;
+  /** Aborts the attempt. */
+  readonly signal?: AbortSignal;
+  /** STOMP versions being offered; WebSocket connectors turn them into `v1x.stomp` subprotocols. */
+  readonly versions?: readonly string[];
+}
+
+/**
+ * An open byte connection to a broker.
+ *
+ * `readable` yields the bytes as they arrive and closes on EOF (errors on a connection failure).
+ * `write` resolves when the bytes were handed to the runtime, so awaiting it honours backpressure.
+ * When `messageFramed` is true (WebSocket) every chunk written is sent as one message.
+ *
+ * @example
+ * ```ts
+ * import type { StompConnection } from "./transport.ts";
+ * async function echo(conn: StompConnection) {
+ *   for await (const chunk of conn.readable) await conn.write(chunk);
+ *   await conn.close();
+ * }
+ * ```
+ */
+export interface StompConnection {
+  /** Incoming bytes; ends on EOF, errors with a StompConnectionError on failure. */
+  readonly readable: ReadableStream<Uint8Array>;
+  /** Sends bytes; resolves once the runtime took them (backpressure), rejects if the connection is gone. */
+  write(bytes: Uint8Array): Promise<void>;
+  /** Closes both directions; safe to call more than once. */
+  close(): Promise<void>;
+  /** True when each write is delivered as one message (WebSocket): one frame per write. */
+  readonly messageFramed: boolean;
+  /** A short description for logs, e.g. `tcp://127.0.0.1:61613`. */
+  readonly info: string;
+}
+
+/**
+ * Turns a broker address into an open connection.
+ *
+ * @example
+ * ```ts
+ * import type { StompConnector } from "./transport.ts";
+ * const refuse: StompConnector = () => Promise.reject(new Error("no network here"));
+ * ```
+ */
+export type StompConnector = (
+  broker: StompBroker,
+  options: StompConnectOptions,
+) => Promise<StompConnection>;
+
+/**
+ * The URI text of a broker, e.g. `ws://127.0.0.1:15674/ws` or `tcp://[::1]:61613`.
+ *
+ * @example
+ * ```ts
+ * import { brokerUri } from "./transport.ts";
+ * console.log(brokerUri({ protocol: "tcp", host: "::1", port: 61613 })); // "tcp://[::1]:61613"
+ * ```
+ */
+export function brokerUri(broker: StompBroker): string {
+  const host = broker.host.includes(":") ? `[${broker.host}]` : broker.host;
+  return `${broker.protocol}://${host}:${broker.port}${broker.path ?? ""}`;
+}
