@@ -1,4 +1,35 @@
-export * from "./src/errors.ts";
-export * from "./src/spec.ts";
-export * from "./src/frame.ts";
-export * from "./src/parser.ts";
+/**
+ * stompest: a STOMP 1.0/1.1/1.2 client for Deno, browsers and Node.
+ *
+ * Two clients share one runtime-agnostic core (frames, parser, commands, session, failover):
+ * {@link AsyncStomp} with async-iterable subscriptions, handlers, receipts, heart-beats and
+ * automatic failover, and the sync-style {@link Stomp} where you `await client.receiveFrame()`.
+ *
+ * This entry registers Deno's TCP/TLS connector for `tcp://` and `ssl://` brokers; `ws://` and
+ * `wss://` use the global WebSocket. Browsers import `./browser.ts` instead.
+ *
+ * @example
+ * ```ts ignore
+ * import { connect } from "./mod.ts";
+ * await using client = await connect("tcp://127.0.0.1:61613", { login: "guest", passcode: "guest" });
+ * const sub = await client.subscribe("/queue/demo", { ack: "client-individual" });
+ * await client.send("/queue/demo", "hello", {}, { receipt: true });
+ * for await (const msg of sub) {
+ *   console.log(msg.text());
+ *   await msg.ack();
+ *   break;
+ * }
+ * ```
+ *
+ * @module
+ */
+
+import { denoConnector } from "./src/connectors/deno.ts";
+import { registerConnector } from "./src/connectors/registry.ts";
+
+if ((globalThis as { Deno?: { connect?: unknown } }).Deno?.connect) {
+  registerConnector(["tcp", "ssl"], denoConnector);
+}
+
+export * from "./src/core.ts";
+export { denoConnector } from "./src/connectors/deno.ts";

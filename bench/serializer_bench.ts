@@ -4,7 +4,7 @@
  * @module
  */
 
-import { StompFrame } from "../mod.ts";
+import { StompFrame } from "../src/frame.ts";
 
 const body = new Uint8Array(100).fill(0x62);
 

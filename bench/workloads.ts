@@ -7,7 +7,7 @@
  */
 
 import { Parser as StompJsParser } from "@stomp/stompjs";
-import { StompParser } from "../mod.ts";
+import { StompParser } from "../src/parser.ts";
 
 /** One workload: its chunks and what they hold. */
 export interface Workload {
@@ -15,19 +15,26 @@ export interface Workload {
   readonly frames: number;
   readonly bytes: number;
   readonly chunks: Uint8Array[];
+  /** The same chunks as ArrayBuffers: @stomp/stompjs takes `string | ArrayBuffer` (a Uint8Array would be copied). */
+  readonly buffers: ArrayBuffer[];
 }
 
 const encoder = new TextEncoder();
 
-/** `count` MESSAGE frames with 8 headers and a `size`-byte body, cut into `chunkSize` chunks. */
+/**
+ * `count` MESSAGE frames with 8 headers and a `size`-byte body, cut into `chunkSize` chunks. The
+ * headers are what ActiveMQ sends over STOMP 1.2: message-id and ack are `ID:host-port-time-n:...`
+ * with every ':' escaped as `\c`, so the parser's unescaping is exercised on every frame.
+ */
 export function messages(count: number, size: number, contentLength = true, chunkSize = 65536): Workload {
   const body = new Uint8Array(size).fill(0x61);
   const frames: Uint8Array[] = [];
   let total = 0;
   for (let i = 0; i < count; i++) {
+    const id = `ID\\cbench-host-40611-1700000000000-1\\c1\\c1\\c1\\c${i}`;
     const head = encoder.encode(
-      `MESSAGE\ndestination:/queue/bench.parser\nmessage-id:ID\\cbench-host-40611-1700000000000-1\\c1\\c1\\c1\\c${i}\n` +
-        `subscription:sub-0\nack:ack-${i}\ncontent-type:text/plain\npriority:4\ntimestamp:1700000000000\n` +
+      `MESSAGE\ndestination:/queue/bench.parser\nmessage-id:${id}\nsubscription:sub-0\nack:${id}\n` +
+        `content-type:text/plain\npriority:4\ntimestamp:${1700000000000 + i}\n` +
         (contentLength ? `content-length:${size}\n` : `expires:0\n`) + "\n",
     );
     const frame = new Uint8Array(head.length + size + 1);
@@ -45,7 +52,8 @@ export function messages(count: number, size: number, contentLength = true, chun
   const chunks: Uint8Array[] = [];
   for (let i = 0; i < total; i += chunkSize) chunks.push(all.slice(i, Math.min(total, i + chunkSize)));
   const kind = contentLength ? "" : ", no content-length";
-  return { name: `${count} x ${size} B${kind}`, frames: count, bytes: total, chunks };
+  const buffers = chunks.map((c) => c.buffer as ArrayBuffer);
+  return { name: `${count} x ${size} B${kind}`, frames: count, bytes: total, chunks, buffers };
 }
 
 /** The workloads the issue names. */
@@ -87,7 +95,7 @@ export function runFloor(w: Workload): number {
 export function runStompJs(w: Workload): number {
   let n = 0;
   const parser = new StompJsParser(() => n++, () => {});
-  for (const chunk of w.chunks) parser.parseChunk(chunk);
+  for (const buffer of w.buffers) parser.parseChunk(buffer);
   if (n !== w.frames) throw new Error(`@stomp/stompjs parsed ${n} of ${w.frames} frames`);
   return n;
 }

@@ -5,7 +5,8 @@
  */
 
 import { StompFrameError } from "./errors.ts";
-import { DEFAULT_VERSION, SPEC, type StompVersion, UNESCAPED_COMMANDS } from "./spec.ts";
+import { allocate, encodeFrame } from "./pool.ts";
+import { ALL_COMMANDS, DEFAULT_VERSION, SPEC, type StompVersion, UNESCAPED_COMMANDS } from "./spec.ts";
 
 /**
  * Headers as a first-wins record (null prototype, so any header name is a plain key).
@@ -83,24 +84,29 @@ const CODECS = {
   never: makeCodec({}, "\r\n:\0", "\r\n\0"),
 };
 
-function headerCodec(version: StompVersion, command: string): HeaderCodec {
-  return UNESCAPED_COMMANDS.has(command) ? CODECS.never : CODECS[version];
-}
-
-function encodeHeaderText(text: string, isName: boolean, codec: HeaderCodec, command: string): string {
-  if (!codec.needsWork.test(text)) return text;
+/** Escapes one header name or value, or refuses it; `name` is the header's name (for the message). */
+function encodeHeaderText(
+  text: string,
+  name: string | undefined,
+  codec: HeaderCodec,
+  command: string,
+): string {
+  const isName = name === undefined;
   if ((isName ? codec.forbiddenName : codec.forbiddenValue).test(text)) {
+    // The value of a passcode header is a secret: it is never echoed, not even in part.
+    const shown = name === "passcode"
+      ? "of passcode"
+      : JSON.stringify(text.length > 40 ? text.slice(0, 40) + "…" : text);
     throw new StompFrameError(
-      `${command}: header ${isName ? "name" : "value"} ${
-        JSON.stringify(text.length > 40 ? text.slice(0, 40) + "…" : text)
-      } cannot be written (it would break the frame or inject a header)`,
+      `${command}: header ${isName ? "name" : "value"} ${shown} cannot be written ` +
+        "(it would break the frame or inject a header)",
     );
   }
   return codec.escapeRe ? text.replace(codec.escapeRe, (c) => codec.escapes[c]) : text;
 }
 
-/** Reused for header text; grown when a frame's headers need more. */
-let scratch = new Uint8Array(4096);
+const BAD_COMMAND = /[\r\n\0:]/;
+const PASSCODE = "passcode";
 
 /** Builds the first-wins record from ordered pairs. */
 export function firstWins(pairs: ReadonlyArray<readonly [string, string]>): StompHeaders {
@@ -184,34 +190,35 @@ export class StompFrame {
    * may not carry a body in this version.
    */
   toBytes(): Uint8Array {
-    const { command, body, version } = this;
-    if (command === "" || /[\r\n\0:]/.test(command)) {
+    const command = this.command, body = this.body, version = this.version;
+    if (!ALL_COMMANDS.has(command) && (command === "" || BAD_COMMAND.test(command))) {
       throw new StompFrameError(`invalid command ${JSON.stringify(command)}`);
     }
     const bodyCommands = SPEC[version].bodyCommands;
-    if (body.length > 0 && bodyCommands && !bodyCommands.has(command)) {
+    if (body.length > 0 && bodyCommands !== undefined && !bodyCommands.has(command)) {
       throw new StompFrameError(`${command} frames may not carry a body in STOMP ${version}`);
     }
-    const codec = headerCodec(version, command);
+    const codec = UNESCAPED_COMMANDS.has(command) ? CODECS.never : CODECS[version];
+    const needsWork = codec.needsWork, raw = this.rawHeaders;
     let head = command + "\n";
-    const raw = this.rawHeaders;
     for (let i = 0; i < raw.length; i++) {
-      head += encodeHeaderText(raw[i][0], true, codec, command) + ":" +
-        encodeHeaderText(raw[i][1], false, codec, command) + "\n";
+      const name = raw[i][0], value = raw[i][1];
+      head += (needsWork.test(name) ? encodeHeaderText(name, undefined, codec, command) : name) + ":" +
+        (needsWork.test(value) ? encodeHeaderText(value, name, codec, command) : value) + "\n";
     }
-    head += "\n";
-    if (head.length * 3 > scratch.length) scratch = new Uint8Array(head.length * 3);
-    const { written } = encoder.encodeInto(head, scratch);
-    const out = new Uint8Array(written + body.length + 1);
-    out.set(scratch.subarray(0, written));
-    out.set(body, written);
-    return out;
+    return encodeFrame(head + "\n", body);
   }
 
-  /** True when both frames have the same wire bytes. */
+  /** True when both frames have the same wire bytes (a frame that cannot be written equals none). */
   equals(other: StompFrame | StompHeartBeat): boolean {
     if (!(other instanceof StompFrame)) return false;
-    const a = this.toBytes(), b = other.toBytes();
+    let a: Uint8Array, b: Uint8Array;
+    try {
+      a = this.toBytes();
+      b = other.toBytes();
+    } catch {
+      return false;
+    }
     if (a.length !== b.length) return false;
     for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
     return true;
@@ -220,7 +227,7 @@ export class StompFrame {
   /** A short description for logs; never shows a passcode. */
   info(): string {
     const shown = this.rawHeaders.slice(0, 8).map(([k, v]) =>
-      `${k}:${k === "passcode" ? "***" : v.length > 60 ? v.slice(0, 60) + "…" : v}`
+      `${k}:${k === PASSCODE ? "***" : v.length > 60 ? v.slice(0, 60) + "…" : v}`
     );
     if (this.rawHeaders.length > 8) shown.push(`…+${this.rawHeaders.length - 8}`);
     return `${this.command} {${shown.join(", ")}} ${this.body.length} bytes body (STOMP ${this.version})`;
@@ -229,6 +236,19 @@ export class StompFrame {
   /** Same as {@link StompFrame.info}. */
   toString(): string {
     return this.info();
+  }
+
+  /**
+   * What `JSON.stringify` shows: a summary for logs with the passcode masked, not a wire format
+   * (use {@link StompFrame.toBytes} for that).
+   */
+  toJSON(): { command: string; version: StompVersion; headers: [string, string][]; bodyBytes: number } {
+    return {
+      command: this.command,
+      version: this.version,
+      headers: this.rawHeaders.map(([k, v]) => [k, k === PASSCODE ? "***" : v]),
+      bodyBytes: this.body.length,
+    };
   }
 
   /** `console.log` in Deno prints {@link StompFrame.info}, so a passcode never reaches a log. */
@@ -242,8 +262,6 @@ export class StompFrame {
   }
 }
 
-const EOL_BYTES = new Uint8Array([0x0a]);
-
 /**
  * A heart-beat: one EOL between frames (STOMP 1.1+). Distinct from every frame.
  *
@@ -256,9 +274,11 @@ const EOL_BYTES = new Uint8Array([0x0a]);
 export class StompHeartBeat {
   /** The one heart-beat value; every heart-beat the parser yields is this object. */
   static readonly INSTANCE: StompHeartBeat = new StompHeartBeat();
-  /** One EOL. */
+  /** One EOL (fresh bytes each call). */
   toBytes(): Uint8Array {
-    return EOL_BYTES.slice();
+    const eol = allocate(1);
+    eol[0] = 0x0a;
+    return eol;
   }
   /** `"heart-beat"`. */
   info(): string {

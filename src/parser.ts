@@ -1,9 +1,11 @@
 /**
  * {@link StompParser}: an incremental parser from byte chunks to frames and heart-beats.
  *
- * It works on whole chunks with `indexOf` and `subarray` and decodes each header block with one
- * TextDecoder call. A body that lies inside one chunk is copied exactly once; a body with a
- * content-length that spans chunks is copied once into a buffer of that length and never scanned.
+ * It works on whole chunks with `indexOf` and `subarray`. A header block that lies inside one
+ * chunk is decoded with one TextDecoder call; one that spans chunks is read line by line, so a bad
+ * line is reported as soon as it is complete. A body that lies inside one chunk is copied exactly
+ * once; a body with a content-length that spans chunks is copied once into a buffer of that length
+ * and never scanned.
  *
  * @module
  */
@@ -24,13 +26,13 @@ import { checkVersion, DEFAULT_VERSION, SPEC, type StompVersion, UNESCAPED_COMMA
  * ```
  */
 export interface StompParserLimits {
-  /** Header block plus body, in bytes. Default 64 MiB. */
+  /** Header block (every EOL included) plus body, in bytes. Default 64 MiB. */
   readonly maxFrameBytes: number;
   /** Body bytes. Default 64 MiB. */
   readonly maxBodyBytes: number;
   /** Header lines after the command line. Default 1000. */
   readonly maxHeaderLines: number;
-  /** Bytes in one command or header line. Default 64 KiB. */
+  /** Bytes in one command or header line, without its LF. Default 64 KiB. */
   readonly maxHeaderLineBytes: number;
 }
 
@@ -55,18 +57,19 @@ const EMPTY = new Uint8Array(0);
 const HEART_BEAT = StompHeartBeat.INSTANCE;
 const decoder = new TextDecoder();
 const CONTENT_LENGTH = /^[0-9]{1,15}$/;
-const NON_ASCII = /[^\0-\x7f]/;
+/** What the one-decode fast path leaves to the line-by-line path: non-ASCII text and NULs. */
+// deno-lint-ignore no-control-regex
+const NOT_PLAIN = /[^\x01-\x7f]/;
 const MIN_WINDOW = 256, MAX_WINDOW = 8192;
 
 // Where the parser is between two add() calls.
-const HEAD = 0, BODY_LENGTH = 1, BODY_SCAN = 2, SKIP_BYTES = 3, SKIP_TO_NUL = 4;
+const HEAD = 0, LINES = 1, BODY_LENGTH = 2, BODY_SCAN = 3, SKIP_BYTES = 4, SKIP_TO_NUL = 5;
 
 /** Per-version lookups, derived once from the spec tables. */
 interface Dialect {
   readonly commands: ReadonlySet<string>;
   readonly bodyCommands: ReadonlySet<string> | undefined;
-  readonly unescapes: Readonly<Record<string, string>>;
-  readonly escaped: boolean;
+  readonly unescapes: Readonly<Record<string, string>> | undefined;
   readonly forbiddenRaw: RegExp | undefined;
   readonly stripCR: boolean;
   readonly heartBeats: boolean;
@@ -76,13 +79,14 @@ const dialects = Object.fromEntries(
   Object.entries(SPEC).map(([v, spec]) => [v, {
     commands: new Set([...spec.clientCommands, ...spec.serverCommands]),
     bodyCommands: spec.bodyCommands,
-    unescapes: spec.unescapes,
-    escaped: Object.keys(spec.unescapes).length > 0,
+    unescapes: Object.keys(spec.unescapes).length > 0 ? spec.unescapes : undefined,
     forbiddenRaw: spec.forbiddenRaw ? new RegExp(`[${spec.forbiddenRaw}]`) : undefined,
     stripCR: spec.stripCR,
     heartBeats: spec.heartBeats,
   }]),
 ) as unknown as Record<StompVersion, Dialect>;
+
+const quote = (text: string) => JSON.stringify(text.length > 40 ? text.slice(0, 40) + "…" : text);
 
 /** One pass over the text, so `\\n` decodes to a backslash and an `n` rather than a line feed. */
 function unescape(text: string, table: Readonly<Record<string, string>>): string {
@@ -93,7 +97,7 @@ function unescape(text: string, table: Readonly<Record<string, string>>): string
     const c = text.charAt(at + 1);
     const raw = c === "" ? undefined : table[c];
     if (raw === undefined) {
-      throw new StompFrameError(
+      throw new Error(
         c === "" ? "header ends with a lone backslash" : `undefined escape sequence \\${c} in a header`,
       );
     }
@@ -102,6 +106,29 @@ function unescape(text: string, table: Readonly<Record<string, string>>): string
     at = text.indexOf("\\", from);
   }
   return out + text.slice(from);
+}
+
+/**
+ * Splits one header line (its CR already stripped) and unescapes it with `unescapes` when given.
+ * `forbidden` is checked when the line may hold a raw ':' or CR (`hasCR`, or a second ':').
+ */
+function parseHeader(
+  line: string,
+  unescapes: Readonly<Record<string, string>> | undefined,
+  forbidden: RegExp | undefined,
+  hasCR: boolean,
+): [string, string] {
+  const colon = line.indexOf(":");
+  if (colon < 0) throw new Error(`header line without ':' ${quote(line)}`);
+  if (
+    forbidden !== undefined && (hasCR || line.indexOf(":", colon + 1) >= 0) &&
+    (forbidden.test(line.slice(colon + 1)) || forbidden.test(line.slice(0, colon)))
+  ) {
+    throw new Error(`unescaped ':' or CR in header ${quote(line)}`);
+  }
+  return unescapes === undefined
+    ? [line.slice(0, colon), line.slice(colon + 1)]
+    : [unescape(line.slice(0, colon), unescapes), unescape(line.slice(colon + 1), unescapes)];
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
@@ -117,7 +144,8 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
  *
  * Bad input raises a {@link StompFrameError} from `add` once the whole chunk was processed: the
  * frames before and after the bad one are queued, the bad one is dropped and the parser
- * resynchronises at the next NUL. Chunks may be reused by the caller after `add` returns.
+ * resynchronises at the next NUL. When a chunk held several bad frames, the error's `cause` is an
+ * `AggregateError` listing each. Chunks may be reused by the caller after `add` returns.
  *
  * @example
  * ```ts
@@ -134,11 +162,15 @@ export class StompParser {
   #queue: (StompFrame | StompHeartBeat)[] = [];
   #head = 0;
   #state = HEAD;
-  /** Unparsed bytes of an incomplete header block (a copy: the caller may reuse its chunk). */
-  #rest: Uint8Array = EMPTY;
-  #command = "";
+  /** The command of the frame being read; undefined before its line is complete. */
+  #command: string | undefined;
+  #escaped = false;
   #headers: [string, string][] = [];
+  #headerLines = 0;
   #headerBytes = 0;
+  /** Bytes of an incomplete line (a copy: the caller may reuse its chunk). */
+  #carry: Uint8Array = EMPTY;
+  #carried = 0;
   #body: Uint8Array = EMPTY;
   #filled = 0;
   #pieces: Uint8Array[] = [];
@@ -172,7 +204,7 @@ export class StompParser {
 
   /** True while part of a frame has been read but not the whole of it. */
   get pending(): boolean {
-    return this.#state !== HEAD || this.#rest.length > 0;
+    return this.#state !== HEAD;
   }
 
   /** True when {@link StompParser.get} has a frame or heart-beat to return. */
@@ -196,24 +228,21 @@ export class StompParser {
     this.#queue = [];
     this.#head = 0;
     this.#toHead();
-    this.#rest = EMPTY;
   }
 
   /**
-   * Parses a chunk. Throws {@link StompFrameError} for the first bad frame in it (after queueing
+   * Parses a chunk. Throws {@link StompFrameError} for the bad frames in it (after queueing
    * every good frame of the chunk); the parser stays usable.
    */
   add(chunk: Uint8Array): void {
-    let buf = chunk;
-    if (this.#rest.length > 0) {
-      buf = concat(this.#rest, chunk);
-      this.#rest = EMPTY;
-    }
-    let pos = 0;
+    let buf = chunk, pos = 0;
     while (pos < buf.length) {
       switch (this.#state) {
         case HEAD:
-          pos = this.#parseHead(buf, pos);
+          pos = this.#between(buf, pos);
+          break;
+        case LINES:
+          pos = this.#lines(buf, pos);
           break;
         case BODY_LENGTH:
           pos = this.#fillBody(buf, pos);
@@ -252,26 +281,24 @@ export class StompParser {
     throw new StompFrameError(
       `${errors[0].message} (and ${errors.length - 1} more bad frames in this chunk)`,
       {
-        cause: errors[0],
+        cause: new AggregateError(errors, `${errors.length} bad frames in one chunk`),
         limit: errors[0].limit,
       },
     );
   }
 
-  /** Records an error and drops the frame: skip to the next NUL (or a known number of bytes first). */
-  #fail(message: string, limit?: string, skipBytes = 0, cause?: unknown): void {
-    (this.#errors ??= []).push(new StompFrameError(message, { limit, cause }));
+  /** Records an error and drops the frame: skip to the next NUL (after `skipBytes` bytes). */
+  #fail(message: string, limit?: string, skipBytes = 0): void {
+    const command = this.#command;
+    (this.#errors ??= []).push(new StompFrameError(command ? `${command}: ${message}` : message, { limit }));
     this.#toHead();
-    if (skipBytes > 0) {
-      this.#state = SKIP_BYTES;
-      this.#skip = skipBytes;
-    } else {
-      this.#state = SKIP_TO_NUL;
-    }
+    this.#skip = skipBytes;
+    this.#state = skipBytes > 0 ? SKIP_BYTES : SKIP_TO_NUL;
   }
 
   #toHead(): void {
     this.#state = HEAD;
+    this.#command = undefined;
     this.#headers = [];
     this.#body = EMPTY;
     this.#pieces = [];
@@ -279,30 +306,33 @@ export class StompParser {
       this.#filled =
       this.#skip =
       this.#headerBytes =
+      this.#headerLines =
+      this.#carried =
         0;
   }
 
   #emit(body: Uint8Array): void {
-    const { bodyCommands } = this.#dialect;
-    if (body.length > 0 && bodyCommands && !bodyCommands.has(this.#command)) {
-      (this.#errors ??= []).push(
-        new StompFrameError(`${this.#command} frames may not carry a body in STOMP ${this.#version}`),
-      );
-    } else {
-      this.#queue.push(new StompFrame(this.#command, this.#headers, body, this.#version));
+    const { bodyCommands } = this.#dialect, command = this.#command!;
+    if (body.length > 0 && bodyCommands !== undefined && !bodyCommands.has(command)) {
+      this.#fail(`this command may not carry a body in STOMP ${this.#version}`);
+      this.#state = HEAD;
+      return;
     }
+    this.#queue.push(new StompFrame(command, this.#headers, body, this.#version));
     this.#toHead();
   }
 
-  #parseHead(buf: Uint8Array, pos: number): number {
+  /** Between frames: EOLs are heart-beats (1.1+) or padding (1.0); then a frame starts. */
+  #between(buf: Uint8Array, pos: number): number {
     const dialect = this.#dialect, len = buf.length;
-    // EOLs between frames: heart-beats in 1.1+, padding in 1.0.
     while (pos < len) {
       const b = buf[pos];
       if (b === LF) pos += 1;
       else if (b === CR && dialect.stripCR) {
         if (pos + 1 === len) {
-          this.#rest = buf.slice(pos);
+          // Maybe the CR of a CRLF heart-beat: the line reader decides once the next byte is in.
+          this.#state = LINES;
+          this.#keep(buf, pos, len);
           return len;
         }
         if (buf[pos + 1] !== LF) break;
@@ -311,149 +341,163 @@ export class StompParser {
       if (dialect.heartBeats) this.#queue.push(HEART_BEAT);
     }
     if (pos >= len) return len;
-
-    const fast = this.#parseHeadFast(buf, pos);
+    const fast = this.#fast(buf, pos);
     if (fast >= 0) return fast;
-    const start = pos, { maxHeaderLines, maxHeaderLineBytes, maxFrameBytes } = this.#limits;
-    let p = pos, lines = 0, headerEnd = -1;
-    for (;;) {
-      const lf = buf.indexOf(LF, p);
-      if (lf < 0) {
-        const nul = buf.indexOf(NUL, start);
-        if (nul >= 0) {
-          this.#fail("frame ended (NUL) before the blank line that ends its headers");
-          return nul;
-        }
-        if (len - p > maxHeaderLineBytes) {
-          this.#fail(`header line longer than ${maxHeaderLineBytes} bytes`, "maxHeaderLineBytes");
-          return len;
-        }
-        if (len - start > maxFrameBytes) {
-          this.#fail(`frame longer than ${maxFrameBytes} bytes`, "maxFrameBytes");
-          return len;
-        }
-        this.#rest = buf.slice(start);
-        return len;
-      }
-      const lineEnd = dialect.stripCR && lf > p && buf[lf - 1] === CR ? lf - 1 : lf;
-      if (lineEnd === p && lines > 0) {
-        headerEnd = p;
-        p = lf + 1;
-        break;
-      }
-      if (lf - p > maxHeaderLineBytes) {
-        this.#fail(`header line longer than ${maxHeaderLineBytes} bytes`, "maxHeaderLineBytes");
-        return p;
-      }
-      if (++lines > maxHeaderLines + 1) {
-        this.#fail(`more than ${maxHeaderLines} header lines`, "maxHeaderLines");
-        return p;
-      }
-      p = lf + 1;
-    }
-    const bodyStart = p;
-    if (!this.#readHeaders(decoder.decode(buf.subarray(start, headerEnd)))) {
-      const nul = buf.indexOf(NUL, start);
-      return nul < 0 ? len : nul;
-    }
-    this.#headerBytes = bodyStart - start;
-    return this.#startBody(buf, bodyStart);
+    this.#state = LINES;
+    return pos;
   }
 
   /**
-   * The common case in one decode: an ASCII header block that ends inside a small window. Finding
-   * the blank line with one string search beats one typed-array indexOf per header line. Returns
-   * -1 when the slow path must decide (non-ASCII headers, a long header block, an incomplete one).
+   * The common case in one decode: a plain ASCII header block, within limits, that ends inside a
+   * small window. Finding the blank line with one string search beats one typed-array indexOf per
+   * line. Returns -1 (changing nothing) for anything else: the line reader then decides, so both
+   * paths report the same first error whatever the chunk boundaries.
    */
-  #parseHeadFast(buf: Uint8Array, start: number): number {
-    const windowEnd = Math.min(buf.length, start + this.#window);
-    const text = decoder.decode(buf.subarray(start, windowEnd));
+  #fast(buf: Uint8Array, start: number): number {
+    const dialect = this.#dialect, limits = this.#limits;
+    const text = decoder.decode(buf.subarray(start, Math.min(buf.length, start + this.#window)));
     let end = text.indexOf("\n\n");
-    if (this.#dialect.stripCR) {
+    if (dialect.stripCR) {
       const crlf = text.indexOf("\n\r\n");
       if (crlf >= 0 && (end < 0 || crlf < end)) end = crlf;
     }
-    if (end < 0 || NON_ASCII.test(text.slice(0, end))) return -1;
-    const { maxHeaderLines, maxHeaderLineBytes } = this.#limits;
-    const headerText = text.slice(0, end + 1);
+    if (end < 0) return -1;
+    const block = text.slice(0, end);
+    if (NOT_PLAIN.test(block)) return -1;
     const bodyStart = start + end + (text.charCodeAt(end + 1) === LF ? 2 : 3);
-    this.#window = Math.min(MAX_WINDOW, Math.max(MIN_WINDOW, 2 * (bodyStart - start)));
-    if (!this.#readHeaders(headerText, maxHeaderLines, maxHeaderLineBytes)) {
-      const nul = buf.indexOf(NUL, start);
-      return nul < 0 ? buf.length : nul;
+    const headerBytes = bodyStart - start;
+    if (headerBytes > limits.maxFrameBytes) return -1;
+    const lines = block.split("\n");
+    const count = lines.length;
+    if (count - 1 > limits.maxHeaderLines) return -1;
+    if (limits.maxHeaderLineBytes < end) {
+      for (let i = 0; i < count; i++) if (lines[i].length > limits.maxHeaderLineBytes) return -1;
     }
-    this.#headerBytes = bodyStart - start;
-    return this.#startBody(buf, bodyStart);
-  }
+    this.#window = Math.min(MAX_WINDOW, Math.max(MIN_WINDOW, 2 * headerBytes));
 
-  /** Parses the decoded header block into command and headers; false (and an error) if it is bad. */
-  #readHeaders(text: string, maxLines = Infinity, maxLineLength = Infinity): boolean {
-    const dialect = this.#dialect;
-    if (text.indexOf("\0") >= 0) {
-      this.#fail("frame ended (NUL) before the blank line that ends its headers");
-      return false;
-    }
-    const lines = text.split("\n");
-    const count = lines.length - 1; // the block ends with an EOL, so the last piece is empty
-    if (count > maxLines + 1) {
-      this.#fail(`more than ${maxLines} header lines`, "maxHeaderLines");
-      return false;
-    }
-    if (maxLineLength < this.#window) {
-      for (let i = 0; i < count; i++) {
-        if (lines[i].length > maxLineLength) {
-          this.#fail(`header line longer than ${maxLineLength} bytes`, "maxHeaderLineBytes");
-          return false;
-        }
-      }
-    }
     let command = lines[0];
     if (dialect.stripCR && command.charCodeAt(command.length - 1) === CR) command = command.slice(0, -1);
-    if (!dialect.commands.has(command)) {
-      this.#fail(`unknown command ${JSON.stringify(command.slice(0, 40))} for STOMP ${this.#version}`);
-      return false;
-    }
-    const escaped = dialect.escaped && !UNESCAPED_COMMANDS.has(command);
+    if (!this.#setCommand(command)) return start;
     // Most header blocks hold no backslash and no CR: then nothing needs unescaping or a CR check.
-    const unescapes = escaped && text.indexOf("\\") >= 0 ? dialect.unescapes : undefined;
-    const forbidden = escaped && dialect.forbiddenRaw ? dialect.forbiddenRaw : undefined;
-    const crCheck = forbidden && text.indexOf("\r") >= 0;
-    const headers: [string, string][] = [];
+    const escaped = this.#escaped;
+    const unescapes = escaped && block.indexOf("\\") >= 0 ? dialect.unescapes : undefined;
+    const forbidden = escaped ? dialect.forbiddenRaw : undefined;
+    const hasCR = block.indexOf("\r") >= 0;
+    const stripCR = dialect.stripCR && hasCR;
+    const headers = this.#headers;
     try {
       for (let i = 1; i < count; i++) {
         let line = lines[i];
-        if (dialect.stripCR && line.charCodeAt(line.length - 1) === CR) line = line.slice(0, -1);
-        const colon = line.indexOf(":");
-        if (colon < 0) {
-          throw new StompFrameError(`header line without ':' ${JSON.stringify(line.slice(0, 40))}`);
-        }
-        if (
-          forbidden && (crCheck || line.indexOf(":", colon + 1) >= 0) &&
-          (forbidden.test(line.slice(colon + 1)) || forbidden.test(line.slice(0, colon)))
-        ) {
-          throw new StompFrameError(`unescaped ':' or CR in header ${JSON.stringify(line.slice(0, 40))}`);
-        }
-        headers.push(
-          unescapes
-            ? [unescape(line.slice(0, colon), unescapes), unescape(line.slice(colon + 1), unescapes)]
-            : [line.slice(0, colon), line.slice(colon + 1)],
-        );
+        if (stripCR && line.charCodeAt(line.length - 1) === CR) line = line.slice(0, -1);
+        headers.push(parseHeader(line, unescapes, forbidden, hasCR));
       }
     } catch (e) {
-      this.#fail(`${command}: ${(e as Error).message}`);
+      this.#fail((e as Error).message);
+      return start;
+    }
+    this.#headerBytes = headerBytes;
+    return this.#startBody(buf, bodyStart);
+  }
+
+  /** The line reader: one command or header line at a time, across chunks. */
+  #lines(buf: Uint8Array, pos: number): number {
+    const len = buf.length, { maxHeaderLineBytes, maxFrameBytes, maxHeaderLines } = this.#limits;
+    let nul = -2; // the first NUL at or after pos, found once per chunk
+    while (pos < len) {
+      const lf = buf.indexOf(LF, pos);
+      if (nul !== -1 && nul < pos) nul = buf.indexOf(NUL, pos);
+      const end = nul >= 0 && (lf < 0 || nul < lf) ? nul : lf;
+      const lineBytes = this.#carried + (end < 0 ? len : end) - pos;
+      // The limits hold for an incomplete line too: that is what keeps memory bounded.
+      if (lineBytes > maxHeaderLineBytes) {
+        this.#fail(
+          `header line longer than ${maxHeaderLineBytes} bytes (maxHeaderLineBytes)`,
+          "maxHeaderLineBytes",
+        );
+        return end < 0 ? len : end;
+      }
+      if (this.#headerBytes + lineBytes > maxFrameBytes) {
+        this.#fail(`frame longer than ${maxFrameBytes} bytes (maxFrameBytes)`, "maxFrameBytes");
+        return end < 0 ? len : end;
+      }
+      if (end < 0) {
+        this.#keep(buf, pos, len);
+        return len;
+      }
+      if (end === nul) {
+        this.#fail("frame ended (NUL) before the blank line that ends its headers");
+        return nul;
+      }
+      let line: string;
+      if (this.#carried === 0) line = decoder.decode(buf.subarray(pos, lf));
+      else {
+        this.#keep(buf, pos, lf);
+        line = decoder.decode(this.#carry.subarray(0, this.#carried));
+        this.#carried = 0;
+      }
+      this.#headerBytes += lineBytes + 1;
+      pos = lf + 1;
+      if (this.#dialect.stripCR && line.charCodeAt(line.length - 1) === CR) line = line.slice(0, -1);
+      if (this.#command === undefined) {
+        if (line === "") {
+          // A CRLF heart-beat whose CR ended the previous chunk.
+          if (this.#dialect.heartBeats) this.#queue.push(HEART_BEAT);
+          this.#toHead();
+          return pos;
+        }
+        if (!this.#setCommand(line)) return pos;
+      } else if (line === "") {
+        return this.#startBody(buf, pos);
+      } else {
+        if (++this.#headerLines > maxHeaderLines) {
+          this.#fail(`more than ${maxHeaderLines} header lines (maxHeaderLines)`, "maxHeaderLines");
+          return pos;
+        }
+        const escaped = this.#escaped, dialect = this.#dialect;
+        try {
+          this.#headers.push(parseHeader(
+            line,
+            escaped && line.indexOf("\\") >= 0 ? dialect.unescapes : undefined,
+            escaped ? dialect.forbiddenRaw : undefined,
+            line.indexOf("\r") >= 0,
+          ));
+        } catch (e) {
+          this.#fail((e as Error).message);
+          return pos;
+        }
+      }
+    }
+    return pos;
+  }
+
+  /** Appends `buf[from, to)` to the incomplete line; the limits bound how far it grows. */
+  #keep(buf: Uint8Array, from: number, to: number): void {
+    const need = this.#carried + to - from;
+    if (need > this.#carry.length) {
+      const grown = new Uint8Array(Math.max(need, 2 * this.#carry.length, 256));
+      grown.set(this.#carry.subarray(0, this.#carried));
+      this.#carry = grown;
+    }
+    this.#carry.set(buf.subarray(from, to), this.#carried);
+    this.#carried = need;
+  }
+
+  #setCommand(command: string): boolean {
+    if (!this.#dialect.commands.has(command)) {
+      this.#fail(`unknown command ${quote(command)} for STOMP ${this.#version}`);
       return false;
     }
     this.#command = command;
-    this.#headers = headers;
+    this.#escaped = this.#dialect.unescapes !== undefined && !UNESCAPED_COMMANDS.has(command);
     return true;
   }
 
   #startBody(buf: Uint8Array, pos: number): number {
-    const { maxBodyBytes, maxFrameBytes } = this.#limits;
+    const { maxBodyBytes, maxFrameBytes } = this.#limits, headers = this.#headers;
     let length: string | undefined;
-    for (const [name, value] of this.#headers) {
-      if (name === "content-length") {
-        length = value;
+    for (let i = 0; i < headers.length; i++) {
+      if (headers[i][0] === "content-length") {
+        length = headers[i][1];
         break;
       }
     }
@@ -467,13 +511,20 @@ export class StompParser {
       return this.#scanBody(buf, pos);
     }
     if (!CONTENT_LENGTH.test(length)) {
-      this.#fail(`${this.#command}: invalid content-length ${JSON.stringify(length.slice(0, 40))}`);
+      this.#fail(`invalid content-length ${quote(length)}`);
       return pos;
     }
     const n = Number(length);
-    if (n > maxBodyBytes || this.#headerBytes + n > maxFrameBytes) {
-      const limit = n > maxBodyBytes ? "maxBodyBytes" : "maxFrameBytes";
-      this.#fail(`${this.#command}: content-length ${n} exceeds ${limit}`, limit, n);
+    if (n > maxBodyBytes) {
+      this.#fail(`content-length ${n} exceeds ${maxBodyBytes} bytes (maxBodyBytes)`, "maxBodyBytes", n);
+      return pos;
+    }
+    if (this.#headerBytes + n > maxFrameBytes) {
+      this.#fail(
+        `content-length ${n} makes the frame exceed ${maxFrameBytes} bytes (maxFrameBytes)`,
+        "maxFrameBytes",
+        n,
+      );
       return pos;
     }
     if (pos + n < buf.length) {
@@ -492,7 +543,7 @@ export class StompParser {
    * the body's start, which is right both when the length was too long and when it was too short.
    */
   #lengthMismatch(buf: Uint8Array, bodyStart: number, n: number): number {
-    this.#fail(`${this.#command}: no NUL after content-length ${n} bytes of body`);
+    this.#fail(`no NUL after content-length ${n} bytes of body`);
     const nul = buf.indexOf(NUL, bodyStart);
     if (nul < 0) return buf.length;
     this.#state = HEAD;
@@ -503,7 +554,7 @@ export class StompParser {
     const body = this.#body, need = body.length - this.#filled;
     if (need > 0) {
       const take = Math.min(need, buf.length - pos);
-      body.set(take === buf.length - pos && pos === 0 ? buf : buf.subarray(pos, pos + take), this.#filled);
+      body.set(take === buf.length && pos === 0 ? buf : buf.subarray(pos, pos + take), this.#filled);
       this.#filled += take;
       pos += take;
       if (this.#filled < body.length || pos >= buf.length) return pos;
@@ -514,11 +565,10 @@ export class StompParser {
     }
     // Resynchronise at the first NUL after the body's start; part of it may already be copied.
     const inBody = body.indexOf(NUL);
-    this.#fail(`${this.#command}: no NUL after content-length ${body.length} bytes of body`);
+    this.#fail(`no NUL after content-length ${body.length} bytes of body`);
     if (inBody >= 0) {
       this.#state = HEAD;
       this.#swap = concat(body.subarray(inBody + 1), buf.subarray(pos));
-      return pos;
     }
     return pos;
   }
@@ -528,9 +578,12 @@ export class StompParser {
     const nul = buf.indexOf(NUL, pos);
     const end = nul < 0 ? buf.length : nul;
     const size = this.#pieceBytes + end - pos;
-    if (size > maxBodyBytes || this.#headerBytes + size > maxFrameBytes) {
-      const limit = size > maxBodyBytes ? "maxBodyBytes" : "maxFrameBytes";
-      this.#fail(`${this.#command}: body longer than ${this.#limits[limit]} bytes (${limit})`, limit);
+    if (size > maxBodyBytes) {
+      this.#fail(`body longer than ${maxBodyBytes} bytes (maxBodyBytes)`, "maxBodyBytes");
+      return end;
+    }
+    if (this.#headerBytes + size > maxFrameBytes) {
+      this.#fail(`frame longer than ${maxFrameBytes} bytes (maxFrameBytes)`, "maxFrameBytes");
       return end;
     }
     if (end > pos) this.#pieces.push(buf.slice(pos, end));

@@ -13,7 +13,17 @@ export const SLAB_BYTES = 64 * 1024;
 export const POOLED_MAX = 4 * 1024;
 
 let slab = new ArrayBuffer(SLAB_BYTES);
+let slabBytes = new Uint8Array(slab);
 let offset = 0;
+const encoder = new TextEncoder();
+/** Where large frames' header text is encoded before its exact size is known; grown on demand. */
+let scratch = new Uint8Array(4096);
+
+function newSlab(): void {
+  slab = new ArrayBuffer(SLAB_BYTES);
+  slabBytes = new Uint8Array(slab);
+  offset = 0;
+}
 
 /**
  * A fresh, zero-filled, writable `Uint8Array` of `n` bytes that no one else sees. Its
@@ -28,10 +38,7 @@ let offset = 0;
  */
 export function allocate(n: number): Uint8Array {
   if (n > POOLED_MAX) return new Uint8Array(n);
-  if (offset + n > SLAB_BYTES) {
-    slab = new ArrayBuffer(SLAB_BYTES);
-    offset = 0;
-  }
+  if (offset + n > SLAB_BYTES) newSlab();
   const view = new Uint8Array(slab, offset, n);
   // Keep views 8-byte aligned so a later Float64Array/DataView over a body stays cheap.
   offset = (offset + n + 7) & ~7;
@@ -50,5 +57,38 @@ export function allocate(n: number): Uint8Array {
 export function copyOf(source: Uint8Array, start: number, end: number): Uint8Array {
   const out = allocate(end - start);
   out.set(source.subarray(start, end));
+  return out;
+}
+
+/**
+ * `text` encoded as UTF-8, then `tail`, then one NUL, in one fresh array: a frame's wire bytes
+ * from its header block and body. Small frames are encoded straight into a slab, so the only
+ * allocation is the view returned.
+ *
+ * @example
+ * ```ts
+ * import { encodeFrame } from "./pool.ts";
+ * const wire = encodeFrame("SEND\ndestination:/q\n\n", new TextEncoder().encode("hi"));
+ * console.log(wire.length); // 25
+ * ```
+ */
+export function encodeFrame(text: string, tail: Uint8Array): Uint8Array {
+  // UTF-8 takes at most 3 bytes per UTF-16 unit, so this bound is safe before encoding.
+  const bound = text.length * 3 + tail.length + 1;
+  let out: Uint8Array, written: number;
+  if (bound <= POOLED_MAX) {
+    if (offset + bound > SLAB_BYTES) newSlab();
+    written = encoder.encodeInto(text, offset === 0 ? slabBytes : slabBytes.subarray(offset)).written;
+    const n = written + tail.length + 1;
+    out = new Uint8Array(slab, offset, n);
+    offset = (offset + n + 7) & ~7;
+  } else {
+    if (text.length * 3 > scratch.length) scratch = new Uint8Array(text.length * 3);
+    written = encoder.encodeInto(text, scratch).written;
+    out = new Uint8Array(written + tail.length + 1);
+    out.set(written === scratch.length ? scratch : scratch.subarray(0, written));
+  }
+  out.set(tail, written);
+  out[written + tail.length] = 0;
   return out;
 }

@@ -348,6 +348,14 @@ export class StompSession<C = unknown> {
     return this.#expect(frame);
   }
 
+  /**
+   * Forgets a subscription without building a frame (it ended while there was no connection, so
+   * there is nothing to send; a replay must not bring it back). Returns whether it was known.
+   */
+  forget(token: StompToken): boolean {
+    return this.#subscriptions.delete(token);
+  }
+
   #ack(kind: "ack" | "nack", message: StompFrame, options: { receipt?: string; transaction?: string }) {
     this.#require(kind, SessionState.CONNECTED);
     this.#active(options.transaction);

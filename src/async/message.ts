@@ -1,0 +1,104 @@
+/**
+ * {@link StompMessage}: a MESSAGE frame as an async subscription yields it, with `ack()` and
+ * `nack()` bound to the connection it arrived on.
+ *
+ * @module
+ */
+
+import type { StompFrame, StompHeaders } from "../frame.ts";
+
+/**
+ * Options of {@link StompMessage.ack} and {@link StompMessage.nack}.
+ *
+ * @example
+ * ```ts
+ * import type { StompAckCallOptions } from "./message.ts";
+ * const options: StompAckCallOptions = { receipt: true, transaction: "tx-1" };
+ * ```
+ */
+export interface StompAckCallOptions {
+  /** Wait for the broker's RECEIPT (`true` generates an id). */
+  readonly receipt?: boolean | string;
+  /** Acknowledge inside this (active) transaction. */
+  readonly transaction?: string;
+  /** Milliseconds to wait for the receipt. */
+  readonly timeout?: number;
+  /** Aborts the wait for the receipt. */
+  readonly signal?: AbortSignal;
+}
+
+/** What a message needs from its subscription; internal to the async client. */
+export interface StompMessageOwner {
+  settle(message: StompMessage, kind: "ack" | "nack", options: StompAckCallOptions): Promise<void>;
+}
+
+/**
+ * A received MESSAGE. `ack()`/`nack()` settle it on the connection it arrived on; after a
+ * reconnect they do nothing, because the broker redelivers what was not acknowledged before the
+ * connection was lost. Settling twice does nothing the second time.
+ *
+ * @example
+ * ```ts ignore
+ * for await (const msg of subscription) {
+ *   console.log(msg.destination, msg.json());
+ *   await msg.ack();
+ * }
+ * ```
+ */
+export class StompMessage {
+  /** The MESSAGE frame. */
+  readonly frame: StompFrame;
+  /** Which connection (counted from 1) delivered it. */
+  readonly generation: number;
+  #owner: StompMessageOwner;
+  /** True once acked or nacked (or acked for you, in auto mode). */
+  settled: boolean;
+
+  /** Built by the client; `settled` starts true for auto-ack subscriptions. */
+  constructor(frame: StompFrame, generation: number, owner: StompMessageOwner, settled: boolean) {
+    this.frame = frame;
+    this.generation = generation;
+    this.#owner = owner;
+    this.settled = settled;
+  }
+
+  /** The frame's headers (first wins). */
+  get headers(): StompHeaders {
+    return this.frame.headers;
+  }
+
+  /** The body bytes. */
+  get body(): Uint8Array {
+    return this.frame.body;
+  }
+
+  /** The `destination` header. */
+  get destination(): string {
+    return this.frame.headers.destination;
+  }
+
+  /** The `message-id` header. */
+  get id(): string {
+    return this.frame.headers["message-id"];
+  }
+
+  /** The body as UTF-8 text. */
+  text(): string {
+    return this.frame.text();
+  }
+
+  /** The body parsed as JSON. */
+  json<T = unknown>(): T {
+    return this.frame.json<T>();
+  }
+
+  /** Acknowledges the message (client and client-individual subscriptions). */
+  ack(options: StompAckCallOptions = {}): Promise<void> {
+    return this.#owner.settle(this, "ack", options);
+  }
+
+  /** Rejects the message (STOMP 1.1+). */
+  nack(options: StompAckCallOptions = {}): Promise<void> {
+    return this.#owner.settle(this, "nack", options);
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Connection status as typed events, observable as async iterables.
+ *
+ * @module
+ */
+
+import type { StompBroker } from "../transport.ts";
+
+/**
+ * One status change of an async client.
+ *
+ * @example
+ * ```ts
+ * import type { StompStatusEvent } from "./status.ts";
+ * function log(e: StompStatusEvent) {
+ *   if (e.type === "reconnecting") console.log("retrying", e.attempt, "in", e.delay, "ms");
+ * }
+ * ```
+ */
+export type StompStatusEvent =
+  | { readonly type: "connecting"; readonly broker: StompBroker; readonly attempt: number }
+  | { readonly type: "connected"; readonly broker: StompBroker; readonly version: string }
+  | { readonly type: "disconnected"; readonly error?: Error }
+  | {
+    readonly type: "reconnecting";
+    readonly broker: StompBroker;
+    readonly attempt: number;
+    readonly delay: number;
+  }
+  | { readonly type: "heartbeat-timeout"; readonly silence: number }
+  | { readonly type: "error"; readonly error: Error };
+
+/** How many events one listener may fall behind before the oldest are dropped. */
+const MAX_QUEUED = 256;
+
+/**
+ * Fans status events out to any number of async-iterator listeners, each with a bounded queue:
+ * a listener that stops reading loses its oldest events rather than growing memory.
+ *
+ * @example
+ * ```ts
+ * import { StatusHub } from "./status.ts";
+ * const hub = new StatusHub();
+ * const events = hub.listen();
+ * hub.emit({ type: "disconnected" });
+ * hub.end();
+ * for await (const e of events) console.log(e.type); // "disconnected"
+ * ```
+ */
+export class StatusHub {
+  #listeners = new Set<{ queue: StompStatusEvent[]; wake?: () => void }>();
+  #ended = false;
+
+  /** Sends an event to every listener. */
+  emit(event: StompStatusEvent): void {
+    for (const listener of this.#listeners) {
+      listener.queue.push(event);
+      if (listener.queue.length > MAX_QUEUED) listener.queue.shift();
+      listener.wake?.();
+    }
+  }
+
+  /** Ends every listener's iteration after its queued events. */
+  end(): void {
+    this.#ended = true;
+    for (const listener of this.#listeners) listener.wake?.();
+  }
+
+  /** A new listener: yields every event emitted from now on, until {@link StatusHub.end} or `signal`. */
+  listen(signal?: AbortSignal): AsyncIterableIterator<StompStatusEvent> {
+    const listener: { queue: StompStatusEvent[]; wake?: () => void } = { queue: [] };
+    this.#listeners.add(listener);
+    const remove = () => {
+      this.#listeners.delete(listener);
+      listener.wake?.();
+    };
+    signal?.addEventListener("abort", remove, { once: true });
+    const hub = this;
+    return {
+      async next(): Promise<IteratorResult<StompStatusEvent>> {
+        for (;;) {
+          if (listener.queue.length > 0) return { value: listener.queue.shift()!, done: false };
+          if (hub.#ended || !hub.#listeners.has(listener)) return { value: undefined, done: true };
+          await new Promise<void>((resolve) => listener.wake = resolve);
+          listener.wake = undefined;
+        }
+      },
+      return(): Promise<IteratorResult<StompStatusEvent>> {
+        remove();
+        return Promise.resolve({ value: undefined, done: true });
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * {@link StompChannel}: one open connection with its parser and writer, read continuously.
+ *
+ * Reading never pauses because the application is slow: a broker that blocks writing to a client
+ * that stopped reading can also stop reading that client's ACKs (ActiveMQ does, holding a lock),
+ * which deadlocks a client-ack consumer. Buffering is bounded by the clients above this layer.
+ *
+ * @module
+ */
+
+import { StompConnectionError, StompFrameError } from "./errors.ts";
+import { StompFrame, type StompHeartBeat } from "./frame.ts";
+import { StompParser } from "./parser.ts";
+import type { StompVersion } from "./spec.ts";
+import type { StompConnection } from "./transport.ts";
+import { FrameWriter } from "./writer.ts";
+
+/**
+ * What a channel reports. Every callback runs synchronously in the read loop.
+ *
+ * @example
+ * ```ts
+ * import type { StompChannelHandlers } from "./channel.ts";
+ * const handlers: StompChannelHandlers = {
+ *   frame: (frame) => console.log(frame.info()),
+ *   closed: (error) => console.log("closed", error),
+ * };
+ * ```
+ */
+export interface StompChannelHandlers {
+  /** A complete frame arrived. */
+  frame(frame: StompFrame): void;
+  /** Any bytes arrived (a frame or a heart-beat): the peer is alive. */
+  alive?(): void;
+  /** A frame could not be parsed; the parser dropped it and resynchronised. */
+  frameError?(error: StompFrameError): void;
+  /** The connection ended: `error` is undefined on a clean EOF. Called once. */
+  closed(error?: StompConnectionError): void;
+}
+
+/**
+ * A connection plus its parser and writer. `start` runs the read loop; `send` writes frames in
+ * order, coalescing the ones queued in the same turn and honouring backpressure.
+ *
+ * @example
+ * ```ts ignore
+ * import { StompChannel } from "./channel.ts";
+ * const channel = new StompChannel(connection, "1.2");
+ * channel.start({ frame: (f) => console.log(f.info()), closed: () => console.log("EOF") });
+ * await channel.send(frame);
+ * ```
+ */
+export class StompChannel {
+  /** The byte connection. */
+  readonly connection: StompConnection;
+  /** The parser; its version is switched after CONNECTED. */
+  readonly parser: StompParser;
+  #writer: FrameWriter;
+  #closing = false;
+  #ended?: Promise<void>;
+
+  /** Wraps an open connection; nothing is read until {@link StompChannel.start}. */
+  constructor(connection: StompConnection, version: StompVersion) {
+    this.connection = connection;
+    this.parser = new StompParser(version);
+    this.#writer = new FrameWriter(connection);
+  }
+
+  /** True once {@link StompChannel.close} was called or the connection ended. */
+  get closing(): boolean {
+    return this.#closing;
+  }
+
+  /** Starts the read loop; `handlers.closed` is called exactly once when it ends. */
+  start(handlers: StompChannelHandlers): void {
+    this.#ended = this.#read(handlers);
+  }
+
+  /** Resolves when the read loop has ended. */
+  get ended(): Promise<void> {
+    return this.#ended ?? Promise.resolve();
+  }
+
+  async #read(handlers: StompChannelHandlers): Promise<void> {
+    const reader = this.connection.readable.getReader();
+    const parser = this.parser;
+    let failure: StompConnectionError | undefined;
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        handlers.alive?.();
+        try {
+          parser.add(value);
+        } catch (error) {
+          if (!(error instanceof StompFrameError)) throw error;
+          // Frames parsed before the error are still delivered below, then the error.
+          this.#drain(handlers);
+          handlers.frameError?.(error);
+          continue;
+        }
+        this.#drain(handlers);
+      }
+      if (parser.pending && !this.#closing) {
+        failure = new StompConnectionError(`${this.connection.info}: connection ended inside a frame`);
+      }
+    } catch (error) {
+      if (!this.#closing) {
+        failure = error instanceof StompConnectionError
+          ? error
+          : new StompConnectionError(`${this.connection.info}: connection failed`, { cause: error });
+      }
+    } finally {
+      reader.releaseLock();
+    }
+    this.#closing = true;
+    handlers.closed(failure);
+  }
+
+  #drain(handlers: StompChannelHandlers): void {
+    const parser = this.parser;
+    while (parser.canRead()) {
+      const item = parser.get();
+      if (item instanceof StompFrame) handlers.frame(item);
+    }
+  }
+
+  /** Writes a frame or heart-beat; resolves once the connection took its bytes. */
+  send(item: StompFrame | StompHeartBeat): Promise<void> {
+    return this.#writer.write(item);
+  }
+
+  /** Closes the connection (idempotent); the read loop then ends and reports `closed`. */
+  async close(): Promise<void> {
+    this.#closing = true;
+    try {
+      await this.connection.close();
+    } catch {
+      // Closing a connection that already failed has nothing left to report.
+    }
+  }
+}

@@ -1,0 +1,217 @@
+/**
+ * Opening a STOMP connection, shared by both clients: walk the failover sequence (sleeping its
+ * delays, skipping brokers that refuse the connection), send CONNECT, wait for CONNECTED, settle
+ * the version and replay the session's subscriptions.
+ *
+ * @module
+ */
+
+import { StompChannel, type StompChannelHandlers } from "./channel.ts";
+import type { StompConfig } from "./config.ts";
+import { selectConnector } from "./connectors/registry.ts";
+import { StompConnectionError, StompConnectTimeout, StompProtocolError } from "./errors.ts";
+import type { StompFailoverTransport } from "./failover.ts";
+import type { StompFrame } from "./frame.ts";
+import type { StompSession } from "./session.ts";
+import type { StompVersion } from "./spec.ts";
+import { brokerUri, type StompBroker, type StompConnection } from "./transport.ts";
+import { deadline, Deferred, sleep } from "./wait.ts";
+
+/**
+ * Options of a client's `connect()`; each defaults to the client's {@link StompConfig}.
+ *
+ * @example
+ * ```ts
+ * import type { StompClientConnectOptions } from "./connect.ts";
+ * const options: StompClientConnectOptions = { versions: ["1.2"], heartBeats: [1000, 1000], connectedTimeout: 5000 };
+ * ```
+ */
+export interface StompClientConnectOptions {
+  /** Extra CONNECT headers (e.g. `client-id` for ActiveMQ durable subscriptions). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Versions to offer. */
+  readonly versions?: readonly StompVersion[];
+  /** The virtual host (`host` header); default `/`, which RabbitMQ needs and ActiveMQ ignores. */
+  readonly host?: string;
+  /** `[cx, cy]`: how often the client can send and wants to receive heart-beats, in ms. */
+  readonly heartBeats?: readonly [number, number];
+  /** Milliseconds to open the TCP/TLS/WebSocket connection to one broker. */
+  readonly connectTimeout?: number;
+  /** Milliseconds to wait for CONNECTED once connected. */
+  readonly connectedTimeout?: number;
+  /** Aborts the whole connect, including failover sleeps. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * What {@link establish} reports besides its result.
+ *
+ * @example
+ * ```ts
+ * import type { StompEstablishHooks } from "./connect.ts";
+ * const hooks: StompEstablishHooks = { attempt: (broker, delay) => console.log("trying", broker.host, delay) };
+ * ```
+ */
+export interface StompEstablishHooks {
+  /** Before each attempt (after its delay was decided). */
+  attempt?(broker: StompBroker, delay: number, attempt: number): void;
+  /** An attempt failed and the sequence goes on. */
+  failed?(broker: StompBroker, error: unknown): void;
+}
+
+/**
+ * An open, negotiated connection.
+ *
+ * @example
+ * ```ts
+ * import type { StompEstablished } from "./connect.ts";
+ * function report(e: StompEstablished) { console.log(e.broker.host, e.connected.headers.version); }
+ * ```
+ */
+export interface StompEstablished {
+  /** The channel, already reading. */
+  readonly channel: StompChannel;
+  /** The broker's CONNECTED frame. */
+  readonly connected: StompFrame;
+  /** The broker that answered. */
+  readonly broker: StompBroker;
+}
+
+/**
+ * Opens a negotiated connection. Frames after CONNECTED go to `handlers` (switched synchronously
+ * on CONNECTED, so none is missed); the session's remembered subscriptions are replayed with
+ * `replay(channel)` before this resolves. An ERROR reply rejects with {@link StompProtocolError}
+ * carrying the frame; no CONNECTED within the timeout rejects with {@link StompConnectTimeout};
+ * running out of failover attempts rejects with {@link StompConnectTimeout} naming them.
+ *
+ * @example
+ * ```ts ignore
+ * const { channel } = await establish(config, transport, session, {}, handlers, replay);
+ * ```
+ */
+export async function establish(
+  config: StompConfig,
+  transport: StompFailoverTransport,
+  session: StompSession<unknown>,
+  options: StompClientConnectOptions,
+  handlers: StompChannelHandlers,
+  replay: (channel: StompChannel) => Promise<void>,
+  hooks: StompEstablishHooks = {},
+): Promise<StompEstablished> {
+  const signal = options.signal;
+  const versions = options.versions ?? config.versions;
+  const iterator = transport[Symbol.iterator]();
+  let lastError: unknown;
+  for (;;) {
+    const step = iterator.next(lastError);
+    if (step.done) throw new StompConnectTimeout("the failover sequence ended", { cause: lastError });
+    const { broker, delay, attempt } = step.value;
+    await sleep(delay, signal);
+    hooks.attempt?.(broker, delay, attempt);
+    let connection: StompConnection;
+    try {
+      const connector = config.connector ?? selectConnector(broker);
+      connection = await connector(broker, {
+        tls: config.tls,
+        connectTimeout: options.connectTimeout ?? config.connectTimeout,
+        signal,
+        versions,
+      });
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      lastError = error;
+      hooks.failed?.(broker, error);
+      continue;
+    }
+    try {
+      return await handshake(config, session, options, versions, broker, connection, handlers, replay);
+    } catch (error) {
+      session.close({ flush: false });
+      // A broker that hung up before CONNECTED is skipped like one that refused; an ERROR reply,
+      // a bad CONNECTED, a timeout or an abort ends the connect.
+      if (
+        !(error instanceof StompConnectionError) || error instanceof StompConnectTimeout || signal?.aborted
+      ) {
+        throw error;
+      }
+      lastError = error;
+      hooks.failed?.(broker, error);
+    }
+  }
+}
+
+async function handshake(
+  config: StompConfig,
+  session: StompSession<unknown>,
+  options: StompClientConnectOptions,
+  versions: readonly StompVersion[],
+  broker: StompBroker,
+  connection: StompConnection,
+  handlers: StompChannelHandlers,
+  replay: (channel: StompChannel) => Promise<void>,
+): Promise<StompEstablished> {
+  const channel = new StompChannel(connection, versions[versions.length - 1]);
+  const connected = new Deferred<StompFrame>();
+  let open = false;
+  channel.start({
+    frame(frame) {
+      if (open) return handlers.frame(frame);
+      try {
+        if (frame.command === "ERROR") throw session.error(frame);
+        if (frame.command !== "CONNECTED") {
+          throw new StompProtocolError(`expected CONNECTED, got ${frame.info()}`);
+        }
+        session.connected(frame);
+        channel.parser.version = session.version;
+        open = true;
+        connected.resolve(frame);
+      } catch (error) {
+        connected.reject(error);
+      }
+    },
+    alive: () => handlers.alive?.(),
+    frameError(error) {
+      if (open) handlers.frameError?.(error);
+      else connected.reject(error);
+    },
+    closed(error) {
+      if (open) return handlers.closed(error);
+      connected.reject(
+        error ?? new StompConnectionError(`${brokerUri(broker)} closed the connection before CONNECTED`),
+      );
+    },
+  });
+  const connectedTimeout = options.connectedTimeout ?? config.connectedTimeout;
+  try {
+    const frame = session.connect({
+      login: config.login,
+      passcode: config.passcode,
+      headers: { ...config.headers, ...options.headers },
+      versions,
+      host: options.host ?? config.host ?? "/",
+      heartBeats: options.heartBeats ?? config.heartBeats,
+    });
+    await channel.send(frame);
+    session.sent();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new StompConnectTimeout(`no CONNECTED from ${brokerUri(broker)} within ${connectedTimeout} ms`),
+          ),
+        connectedTimeout,
+      );
+    });
+    const reply = await deadline(Promise.race([connected.promise, timedOut]), options, "connect")
+      .finally(() => clearTimeout(timer));
+    await replay(channel);
+    return { channel, connected: reply, broker };
+  } catch (error) {
+    await channel.close();
+    throw error;
+  } finally {
+    if (!connected.settled) connected.reject(new StompConnectionError("connect abandoned"));
+    connected.promise.catch(() => {});
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * What every connector shares: the connect attempt under a timeout and an AbortSignal, error
+ * wrapping that names the broker, and a push-fed byte stream. Touches no runtime API (the browser
+ * loads it through the WebSocket connector).
+ *
+ * @module
+ */
+
+import { StompCancelledError, StompConnectionError, StompConnectTimeout, StompError } from "../errors.ts";
+import type { StompConnection } from "../transport.ts";
+
+/**
+ * Wraps a runtime error as a {@link StompConnectionError} whose message names the broker; a
+ * StompError passes through unchanged.
+ *
+ * @example
+ * ```ts
+ * import { connectionError } from "./common.ts";
+ * const e = connectionError("tcp://127.0.0.1:1", "cannot connect", new Error("Connection refused"));
+ * console.log(e.message); // "tcp://127.0.0.1:1: cannot connect: Connection refused"
+ * ```
+ */
+export function connectionError(uri: string, what: string, cause: unknown): StompError {
+  if (cause instanceof StompError) return cause;
+  const detail = cause instanceof Error ? cause.message : typeof cause === "string" ? cause : "";
+  return new StompConnectionError(`${uri}: ${what}${detail ? `: ${detail}` : ""}`, { cause });
+}
+
+/**
+ * Runs one connect attempt under `options.connectTimeout` (ms; absent or `Infinity`: none) and
+ * `options.signal`. `open` gets a signal that fires when the attempt is given up, so it can tear
+ * down a half-open socket at once; a connection that still arrives after that is closed, never
+ * leaked. A timeout rejects with {@link StompConnectTimeout}, an abort with
+ * {@link StompCancelledError} (cause: the signal's reason), anything else with a
+ * {@link StompConnectionError} naming `uri`.
+ *
+ * @example
+ * ```ts
+ * import { openWithin } from "./common.ts";
+ * import { StompConnectTimeout } from "../errors.ts";
+ * const never = () => new Promise<never>(() => {});
+ * const error = await openWithin("tcp://h:1", { connectTimeout: 10 }, never).catch((e) => e);
+ * console.log(error instanceof StompConnectTimeout); // true
+ * ```
+ */
+export async function openWithin(
+  uri: string,
+  options: { readonly connectTimeout?: number; readonly signal?: AbortSignal },
+  open: (giveUp: AbortSignal) => Promise<StompConnection>,
+): Promise<StompConnection> {
+  const { connectTimeout, signal } = options;
+  if (connectTimeout !== undefined && !(connectTimeout >= 0)) {
+    throw new StompError(
+      `${uri}: connectTimeout must be a number of milliseconds >= 0, got ${connectTimeout}`,
+    );
+  }
+  const cancelled = () => new StompCancelledError(`${uri}: connect aborted`, { cause: signal?.reason });
+  if (signal?.aborted) throw cancelled();
+  const giveUp = new AbortController();
+  let stop!: (error: StompError) => void;
+  const stopped = new Promise<never>((_, reject) => {
+    stop = (error) => {
+      giveUp.abort(error);
+      reject(error);
+    };
+  });
+  const onAbort = () => stop(cancelled());
+  signal?.addEventListener("abort", onAbort, { once: true });
+  const timer = connectTimeout !== undefined && Number.isFinite(connectTimeout)
+    ? setTimeout(
+      () => stop(new StompConnectTimeout(`${uri}: connect timed out after ${connectTimeout} ms`)),
+      connectTimeout,
+    )
+    : undefined;
+  const attempt = open(giveUp.signal);
+  try {
+    return await Promise.race([attempt, stopped]);
+  } catch (error) {
+    throw giveUp.signal.aborted ? giveUp.signal.reason : connectionError(uri, "cannot connect", error);
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener("abort", onAbort);
+    if (giveUp.signal.aborted) attempt.then((late) => late.close(), () => {});
+  }
+}
+
+/**
+ * A byte stream fed by events (socket `data`, WebSocket `message`): `push` never waits, because a
+ * STOMP reader must not stop reading the socket (see `channel.ts`); `end` closes it, or errors it
+ * when given an error. Both are no-ops once it ended or its reader cancelled it.
+ *
+ * @example
+ * ```ts
+ * import { pushStream } from "./common.ts";
+ * const stream = pushStream(() => {});
+ * stream.push(new Uint8Array([1]));
+ * stream.end();
+ * for await (const chunk of stream.readable) console.log(chunk); // Uint8Array(1) [ 1 ]
+ * ```
+ */
+export function pushStream(onCancel: () => void): {
+  readonly readable: ReadableStream<Uint8Array>;
+  push(bytes: Uint8Array): void;
+  end(error?: StompError): void;
+} {
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  let done = false;
+  const readable = new ReadableStream<Uint8Array>({
+    start: (c) => {
+      controller = c;
+    },
+    cancel: () => {
+      done = true;
+      onCancel();
+    },
+  });
+  return {
+    readable,
+    push(bytes) {
+      if (!done) controller.enqueue(bytes);
+    },
+    end(error) {
+      if (done) return;
+      done = true;
+      if (error) controller.error(error);
+      else controller.close();
+    },
+  };
+}
+
+/**
+ * Resolves on the first of `events` fired on `target` (a DOM-style EventTarget or a Node emitter),
+ * removing every listener again.
+ *
+ * @example
+ * ```ts
+ * import { firstEvent } from "./common.ts";
+ * const target = new EventTarget();
+ * const seen = firstEvent(target, ["open", "close"]);
+ * target.dispatchEvent(new Event("close"));
+ * console.log((await seen).name); // "close"
+ * ```
+ */
+export function firstEvent(
+  target: EventTarget | NodeLikeEmitter,
+  events: readonly string[],
+): Promise<{ name: string; value: unknown }> {
+  return new Promise((resolve) => {
+    const listeners = events.map((name) => {
+      const listener = (value: unknown) => {
+        for (const [n, l] of listeners) off(target, n, l);
+        resolve({ name, value });
+      };
+      return [name, listener] as const;
+    });
+    for (const [n, l] of listeners) on(target, n, l);
+  });
+}
+
+/** The part of a Node EventEmitter {@link firstEvent} uses. */
+export interface NodeLikeEmitter {
+  /** Adds a listener. */
+  on(event: string, listener: (value: unknown) => void): unknown;
+  /** Removes a listener. */
+  off(event: string, listener: (value: unknown) => void): unknown;
+}
+
+function on(target: EventTarget | NodeLikeEmitter, name: string, listener: (value: unknown) => void): void {
+  if ("addEventListener" in target) target.addEventListener(name, listener);
+  else target.on(name, listener);
+}
+
+function off(target: EventTarget | NodeLikeEmitter, name: string, listener: (value: unknown) => void): void {
+  if ("removeEventListener" in target) target.removeEventListener(name, listener);
+  else target.off(name, listener);
+}
+
+/**
+ * Waits for `promise` to settle, but at most `ms` milliseconds; never rejects. For closing
+ * handshakes that a dead peer may never finish.
+ *
+ * @example
+ * ```ts
+ * import { settleWithin } from "./common.ts";
+ * const settled = await settleWithin(new Promise(() => {}), 10);
+ * console.log(settled); // false
+ * ```
+ */
+export function settleWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    const done = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    promise.then(done, done);
+  });
+}

@@ -1,0 +1,112 @@
+/**
+ * Raw STOMP over TCP and TLS with `node:net` / `node:tls`: Node, Bun, and Deno's Node compatibility
+ * layer. Never imported by the browser entry.
+ *
+ * @module
+ */
+
+import * as net from "node:net";
+import * as tls from "node:tls";
+import { StompConnectionError } from "../errors.ts";
+import { brokerUri, type StompConnection, type StompConnector } from "../transport.ts";
+import { connectionError, firstEvent, openWithin, pushStream, settleWithin } from "./common.ts";
+
+/** How long `close` waits for the peer to finish the TCP close before dropping the socket. */
+const CLOSE_GRACE_MS = 1000;
+
+/**
+ * `tcp://` and `ssl://` brokers through Node sockets. TLS trusts the system store plus
+ * `options.tls.caCerts`, and verifies `options.tls.hostname ?? broker.host` (SNI is sent for host
+ * names, not for IP addresses).
+ *
+ * @example
+ * ```ts ignore
+ * import { nodeConnector } from "./node.ts";
+ * const conn = await nodeConnector({ protocol: "tcp", host: "127.0.0.1", port: 61613 }, { connectTimeout: 5000 });
+ * await conn.close();
+ * ```
+ */
+export const nodeConnector: StompConnector = (broker, options) => {
+  const uri = brokerUri(broker);
+  if (broker.protocol !== "tcp" && broker.protocol !== "ssl") {
+    return Promise.reject(
+      new StompConnectionError(`${uri}: the Node TCP connector handles tcp:// and ssl:// only`),
+    );
+  }
+  return openWithin(uri, options, async (giveUp) => {
+    let socket: net.Socket;
+    if (broker.protocol === "ssl") {
+      const name = options.tls?.hostname ?? broker.host;
+      const caCerts = options.tls?.caCerts;
+      socket = tls.connect({
+        host: broker.host,
+        port: broker.port,
+        ca: caCerts ? [...tls.rootCertificates, ...caCerts] : undefined,
+        servername: net.isIP(name) ? undefined : name,
+        checkServerIdentity: (_host, cert) => tls.checkServerIdentity(name, cert),
+        rejectUnauthorized: true,
+      });
+    } else {
+      socket = net.connect({ host: broker.host, port: broker.port });
+    }
+    const abandon = () => socket.destroy();
+    giveUp.addEventListener("abort", abandon);
+    try {
+      const ready = broker.protocol === "ssl" ? "secureConnect" : "connect";
+      const first = await firstEvent(socket, [ready, "error", "close"]);
+      if (first.name !== ready) {
+        socket.destroy();
+        throw first.name === "error" ? first.value : new Error("closed while connecting");
+      }
+    } finally {
+      giveUp.removeEventListener("abort", abandon);
+    }
+    return nodeConnection(socket, uri);
+  });
+};
+
+function nodeConnection(socket: net.Socket, uri: string): StompConnection {
+  let closing = false;
+  socket.setNoDelay(true);
+  const stream = pushStream(() => {
+    closing = true;
+    socket.destroy();
+  });
+  // Flowing mode for good: the socket is never paused, whatever the reader does (see channel.ts).
+  socket.on("data", (chunk: Uint8Array) => {
+    // A plain view: Buffer's slice() shares memory where Uint8Array's copies.
+    stream.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+  });
+  socket.on("end", () => stream.end());
+  socket.on(
+    "error",
+    (error) => stream.end(closing ? undefined : connectionError(uri, "connection lost", error)),
+  );
+  socket.on("close", () => stream.end());
+  const gone = () => new StompConnectionError(`${uri}: connection closed`);
+  return {
+    readable: stream.readable,
+    messageFramed: false,
+    info: uri,
+    write(bytes: Uint8Array): Promise<void> {
+      if (closing || socket.destroyed || !socket.writable) return Promise.reject(gone());
+      return new Promise((resolve, reject) => {
+        socket.write(bytes, (error) => {
+          if (error) return reject(connectionError(uri, "write failed", error));
+          // 'drain' is emitted before write callbacks run: still needing it means more is queued.
+          // These bytes are out either way; a close while waiting fails the next write instead.
+          if (!socket.writableNeedDrain) resolve();
+          else firstEvent(socket, ["drain", "close"]).then(() => resolve());
+        });
+      });
+    },
+    async close(): Promise<void> {
+      closing = true;
+      if (socket.destroyed) return;
+      const closed = firstEvent(socket, ["close"]);
+      socket.end();
+      if (!(await settleWithin(closed, CLOSE_GRACE_MS))) socket.destroy();
+      stream.end();
+    },
+  };
+}

@@ -1,0 +1,335 @@
+/**
+ * {@link Stomp}: the sync-style client of Python stompest's `sync.Stomp`, every call awaited.
+ *
+ * @module
+ */
+
+import type { StompChannel } from "../channel.ts";
+import { StompConfig, type StompConfigOptions } from "../config.ts";
+import { establish, type StompClientConnectOptions } from "../connect.ts";
+import { StompConnectionError } from "../errors.ts";
+import { StompFailoverTransport } from "../failover.ts";
+import type { StompBody, StompFrame, StompHeadersInit, StompHeartBeat } from "../frame.ts";
+import type { StompToken } from "../commands.ts";
+import { SessionState, StompSession } from "../session.ts";
+import { withContentLength } from "../send_headers.ts";
+import { deadline, Deferred, type StompWaitOptions } from "../wait.ts";
+
+/**
+ * A sync-style STOMP client: calls send frames and resolve when they were written;
+ * {@link Stomp.receiveFrame} returns the next frame from the broker.
+ *
+ * Frames are read continuously in the background (a broker must never block on a client that
+ * stopped reading) and handed out in order. A lost connection surfaces as
+ * {@link StompConnectionError} once the frames received before it were taken; the subscriptions
+ * are kept and replayed by the next {@link Stomp.connect}.
+ *
+ * @example
+ * ```ts ignore
+ * import { Stomp } from "./client.ts";
+ * const client = new Stomp("tcp://127.0.0.1:61613", { login: "guest", passcode: "guest" });
+ * await client.connect();
+ * await client.send("/queue/test", "hello");
+ * const token = await client.subscribe("/queue/test", { ack: "client-individual" });
+ * const frame = await client.receiveFrame({ timeout: 5000 });
+ * await client.ack(frame);
+ * await client.disconnect({ receipt: "bye" });
+ * ```
+ */
+export class Stomp {
+  /** What this client connects with. */
+  readonly config: StompConfig;
+  /** The protocol state: negotiated version, subscriptions, receipts, transactions. */
+  readonly session: StompSession<unknown>;
+  #transport: StompFailoverTransport;
+  #channel?: StompChannel;
+  #inbox: (StompFrame | Error)[] = [];
+  #waiter?: Deferred<void>;
+  #lost?: StompConnectionError;
+
+  /** A client for `config`, or for a URI plus options. Nothing connects until {@link Stomp.connect}. */
+  constructor(config: StompConfig | string, options?: StompConfigOptions) {
+    this.config = config instanceof StompConfig ? config : new StompConfig(config, options);
+    this.session = new StompSession({ version: this.config.version, check: this.config.check });
+    this.#transport = new StompFailoverTransport(this.config.uri);
+  }
+
+  /**
+   * Walks the failover sequence until a broker answers CONNECTED; replays remembered
+   * subscriptions. Resolves with the CONNECTED frame. An ERROR reply rejects with
+   * {@link StompProtocolError} (its `frame` is the ERROR).
+   */
+  async connect(options: StompClientConnectOptions = {}): Promise<StompFrame> {
+    if (this.#channel) throw new StompConnectionError("already connected");
+    this.#lost = undefined;
+    this.#inbox = [];
+    const { channel, connected } = await establish(this.config, this.#transport, this.session, options, {
+      frame: (frame) => this.#push(frame),
+      alive: () => this.session.received(),
+      frameError: (error) => this.#push(error),
+      closed: (error) => this.#closed(error),
+    }, (channel) => this.#replay(channel));
+    if (this.#lost === undefined) this.#channel = channel;
+    return connected;
+  }
+
+  async #replay(channel: StompChannel): Promise<void> {
+    for (const sub of this.session.replay()) {
+      const { frame } = this.session.subscribe(sub.destination, sub.headers, {
+        receipt: sub.receipt,
+        context: sub.context,
+      });
+      await channel.send(frame);
+    }
+  }
+
+  #push(item: StompFrame | Error): void {
+    this.#inbox.push(item);
+    this.#wake();
+  }
+
+  #wake(): void {
+    const waiter = this.#waiter;
+    this.#waiter = undefined;
+    waiter?.resolve();
+  }
+
+  #closed(error?: StompConnectionError): void {
+    const expected = this.#channel === undefined || this.#channel.closing && error === undefined;
+    this.#lost = error ??
+      new StompConnectionError(expected ? "not connected" : "the broker closed the connection");
+    this.#channel = undefined;
+    // Keep the subscriptions: the next connect() replays them.
+    if (this.session.state !== SessionState.DISCONNECTED) this.session.close({ flush: false });
+    this.#wake();
+  }
+
+  #open(): StompChannel {
+    if (this.#channel) return this.#channel;
+    throw this.#lost ?? new StompConnectionError("not connected");
+  }
+
+  /**
+   * Sends DISCONNECT. With a `receipt`, waits (at most `timeout` ms) for its RECEIPT; a WebSocket
+   * closed cleanly instead (RabbitMQ Web-STOMP sends no RECEIPT there) counts as the receipt.
+   * Then closes the connection and forgets the session's subscriptions.
+   */
+  async disconnect(
+    { receipt, timeout, signal }: { receipt?: string } & StompWaitOptions = {},
+  ): Promise<void> {
+    const channel = this.#open();
+    const frame = this.session.disconnect(receipt);
+    try {
+      await this.sendFrame(frame);
+      if (receipt !== undefined) {
+        await deadline(
+          this.#receipt(receipt),
+          { timeout: timeout ?? this.config.connectedTimeout, signal },
+          "DISCONNECT receipt",
+        );
+      }
+    } finally {
+      await channel.close();
+      await channel.ended;
+      this.session.close({ flush: true });
+      this.#channel = undefined;
+      this.#lost = new StompConnectionError("not connected");
+    }
+  }
+
+  async #receipt(id: string): Promise<void> {
+    for (;;) {
+      const at = this.#inbox.findIndex((item) =>
+        !(item instanceof Error) && item.command === "RECEIPT" && item.headers["receipt-id"] === id
+      );
+      if (at >= 0) {
+        this.session.receipt(this.#inbox.splice(at, 1)[0] as StompFrame);
+        return;
+      }
+      if (!this.#channel) {
+        if (this.#lost?.cause === undefined && this.#lost?.message === "not connected") return;
+        throw this.#lost;
+      }
+      await (this.#waiter ??= new Deferred<void>()).promise;
+    }
+  }
+
+  /**
+   * Sends a message. A string body is UTF-8 encoded. `content-length` is added for you; pass
+   * `"content-length": false` to leave it out (ActiveMQ delivers a message with one to JMS
+   * consumers as a BytesMessage).
+   */
+  async send(
+    destination: string,
+    body?: StompBody,
+    headers?: StompHeadersInit,
+    receipt?: string,
+  ): Promise<void> {
+    const { headers: h, transaction } = withContentLength(body, headers);
+    await this.sendFrame(this.session.send(destination, body, h, { receipt, transaction }));
+  }
+
+  /** Subscribes; resolves with the token that identifies the subscription (an `id` is generated in 1.1+). */
+  async subscribe(destination: string, headers?: StompHeadersInit, receipt?: string): Promise<StompToken> {
+    this.#open();
+    const { frame, token } = this.session.subscribe(destination, headers, { receipt });
+    await this.sendFrame(frame);
+    return token;
+  }
+
+  /** Ends a subscription. */
+  async unsubscribe(token: StompToken, receipt?: string): Promise<void> {
+    this.#open();
+    await this.sendFrame(this.session.unsubscribe(token, receipt));
+  }
+
+  /** Acknowledges a MESSAGE (the headers are picked per version; an active transaction is kept). */
+  async ack(frame: StompFrame, receipt?: string): Promise<void> {
+    this.#open();
+    await this.sendFrame(this.session.ack(frame, { receipt }));
+  }
+
+  /** Rejects a MESSAGE (STOMP 1.1+). */
+  async nack(frame: StompFrame, receipt?: string): Promise<void> {
+    this.#open();
+    await this.sendFrame(this.session.nack(frame, { receipt }));
+  }
+
+  /** Begins a transaction; resolves with its id (generated when none is given). */
+  async begin(transaction?: string, receipt?: string): Promise<string> {
+    this.#open();
+    const frame = this.session.begin(transaction, receipt);
+    await this.sendFrame(frame);
+    return frame.headers.transaction;
+  }
+
+  /** Commits a transaction. */
+  async commit(transaction: string, receipt?: string): Promise<void> {
+    this.#open();
+    await this.sendFrame(this.session.commit(transaction, receipt));
+  }
+
+  /** Aborts a transaction. */
+  async abort(transaction: string, receipt?: string): Promise<void> {
+    this.#open();
+    await this.sendFrame(this.session.abort(transaction, receipt));
+  }
+
+  /**
+   * Runs `fn` inside a transaction: BEGIN, then COMMIT when `fn` resolves, or ABORT and rethrow
+   * when it throws. `fn` gets the transaction id to put on its sends and acks.
+   */
+  async transaction<T>(
+    fn: (transaction: string) => Promise<T> | T,
+    { id, receipt }: { id?: string; receipt?: string } = {},
+  ): Promise<T> {
+    const transaction = await this.begin(id, receipt);
+    let result: T;
+    try {
+      result = await fn(transaction);
+    } catch (error) {
+      if (this.#channel) await this.abort(transaction, receipt);
+      throw error;
+    }
+    await this.commit(transaction, receipt);
+    return result;
+  }
+
+  /**
+   * The next frame from the broker (MESSAGE, RECEIPT or ERROR; heart-beats are consumed). A
+   * RECEIPT is checked against the session; an ERROR frame is thrown as
+   * {@link StompProtocolError} with `frame`. Fails with StompCancelledError when the timeout
+   * runs out or the signal aborts, and with {@link StompConnectionError} once the connection is
+   * gone and every frame received before was taken.
+   */
+  async receiveFrame(options: StompWaitOptions = {}): Promise<StompFrame> {
+    for (;;) {
+      if (this.#inbox.length > 0) return this.#take();
+      if (!this.#channel) throw this.#lost ?? new StompConnectionError("not connected");
+      const waiter = this.#waiter ??= new Deferred<void>();
+      await deadline(waiter.promise, options, "receiveFrame");
+    }
+  }
+
+  #take(): StompFrame {
+    const item = this.#inbox.shift()!;
+    if (item instanceof Error) throw item;
+    if (item.command === "RECEIPT") this.session.receipt(item);
+    else if (item.command === "ERROR") throw this.session.error(item);
+    return item;
+  }
+
+  /**
+   * True when a frame can be received now or arrives within `timeout` ms (default 0: no wait).
+   * Throws {@link StompConnectionError} when the connection is gone and nothing is left to read.
+   */
+  async canRead(timeout = 0): Promise<boolean> {
+    if (this.#inbox.length > 0) return true;
+    if (!this.#channel) throw this.#lost ?? new StompConnectionError("not connected");
+    if (timeout <= 0) return false;
+    try {
+      await deadline((this.#waiter ??= new Deferred<void>()).promise, { timeout }, "canRead");
+    } catch {
+      return this.#inbox.length > 0;
+    }
+    if (this.#inbox.length > 0) return true;
+    if (!this.#channel) throw this.#lost ?? new StompConnectionError("not connected");
+    return false;
+  }
+
+  /** Writes any frame as it is; the session is not consulted (use the named methods for that). */
+  async sendFrame(frame: StompFrame | StompHeartBeat): Promise<void> {
+    const channel = this.#open();
+    try {
+      await channel.send(frame);
+    } catch (error) {
+      throw error instanceof StompConnectionError
+        ? error
+        : new StompConnectionError("write failed", { cause: error });
+    }
+    this.session.sent();
+  }
+
+  /** Sends a heart-beat (STOMP 1.1+). */
+  async beat(): Promise<void> {
+    this.#open();
+    await this.sendFrame(this.session.beat());
+  }
+
+  /** Closes the connection without DISCONNECT. `flush: false` keeps subscriptions for the next connect. */
+  async close({ flush = true }: { flush?: boolean } = {}): Promise<void> {
+    const channel = this.#channel;
+    this.#channel = undefined;
+    this.#lost = new StompConnectionError("not connected");
+    if (channel) {
+      await channel.close();
+      await channel.ended;
+    }
+    this.session.close({ flush });
+  }
+
+  /** Closes the client (`await using client = new Stomp(...)`). */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** When a frame was last sent (ms, the session's clock), or undefined. */
+  get lastSent(): number | undefined {
+    return this.session.lastSent;
+  }
+
+  /** When bytes were last received (ms), or undefined. */
+  get lastReceived(): number | undefined {
+    return this.session.lastReceived;
+  }
+
+  /** The negotiated client heart-beat period in ms (0: none). */
+  get clientHeartBeat(): number {
+    return this.session.clientHeartBeat;
+  }
+
+  /** The negotiated server heart-beat period in ms (0: none). */
+  get serverHeartBeat(): number {
+    return this.session.serverHeartBeat;
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * The real brokers the integration tests talk to (started by `scripts/brokers.sh start all`):
+ * endpoints with credentials and TLS settings, a reachability probe made once at load, and
+ * {@link brokerTest}, which skips a test whose broker is down, or fails it when
+ * `STOMP_REQUIRE_BROKERS=1` (CI).
+ *
+ * @module
+ */
+
+import type { StompBroker, StompTlsOptions } from "../../src/transport.ts";
+import { brokerUri } from "../../src/transport.ts";
+
+/** Where `scripts/brokers.sh` puts the test CA. */
+export const CA_PATH = "/etc/stomp-test-tls/ca.pem";
+
+/**
+ * The test CA (PEM), or undefined when the file is missing (then TLS endpoints count as down).
+ *
+ * @example
+ * ```ts ignore
+ * import { CA_PEM } from "./brokers.ts";
+ * const tls = { caCerts: [CA_PEM!] };
+ * ```
+ */
+export const CA_PEM: string | undefined = await Deno.readTextFile(CA_PATH).catch(() => undefined);
+
+/**
+ * One way into one broker, with what a client needs to log in.
+ *
+ * @example
+ * ```ts ignore
+ * import { RABBITMQ } from "./brokers.ts";
+ * console.log(RABBITMQ.tcp.uri, RABBITMQ.tcp.available); // "tcp://127.0.0.1:61613" true
+ * ```
+ */
+export interface BrokerEndpoint {
+  /** `rabbitmq` or `activemq`. */
+  readonly broker: "rabbitmq" | "activemq";
+  /** The address, as a connector takes it. */
+  readonly address: StompBroker;
+  /** The URI text, e.g. `ssl://127.0.0.1:61614`. */
+  readonly uri: string;
+  /** CONNECT credentials. */
+  readonly login: string;
+  /** CONNECT credentials. */
+  readonly passcode: string;
+  /** The CONNECT `host` header (RabbitMQ: the vhost; ActiveMQ ignores it). */
+  readonly host: string;
+  /** TLS settings trusting the test CA (ssl/wss endpoints). */
+  readonly tls?: StompTlsOptions;
+  /** Whether the probe at load reached it. */
+  readonly available: boolean;
+  /** Why it is unavailable, e.g. `no broker at tcp://127.0.0.1:61613`. */
+  readonly reason?: string;
+}
+
+const PROBE_TIMEOUT_MS = 2000;
+
+async function probe(address: StompBroker, needsCa: boolean): Promise<string | undefined> {
+  const uri = brokerUri(address);
+  if (needsCa && CA_PEM === undefined) return `no broker at ${uri} (no test CA at ${CA_PATH})`;
+  try {
+    const conn = await Deno.connect({
+      hostname: address.host,
+      port: address.port,
+      signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+    });
+    conn.close();
+    return undefined;
+  } catch (error) {
+    return `no broker at ${uri} (${error instanceof Error ? error.message : error})`;
+  }
+}
+
+async function endpoint(
+  broker: BrokerEndpoint["broker"],
+  address: StompBroker,
+  host: string,
+): Promise<BrokerEndpoint> {
+  const secure = address.protocol === "ssl" || address.protocol === "wss";
+  const reason = await probe(address, secure);
+  return {
+    broker,
+    address,
+    uri: brokerUri(address),
+    login: "guest",
+    passcode: "guest",
+    host,
+    tls: secure && CA_PEM !== undefined ? { caCerts: [CA_PEM] } : undefined,
+    available: reason === undefined,
+    reason,
+  };
+}
+
+const local = "127.0.0.1";
+const [rmqTcp, rmqSsl, rmqWs, rmqWss, amqTcp, amqSsl] = await Promise.all([
+  endpoint("rabbitmq", { protocol: "tcp", host: local, port: 61613 }, "/"),
+  endpoint("rabbitmq", { protocol: "ssl", host: local, port: 61614 }, "/"),
+  endpoint("rabbitmq", { protocol: "ws", host: local, port: 15674, path: "/ws" }, "/"),
+  endpoint("rabbitmq", { protocol: "wss", host: local, port: 15673, path: "/ws" }, "/"),
+  endpoint("activemq", { protocol: "tcp", host: local, port: 61623 }, "localhost"),
+  endpoint("activemq", { protocol: "ssl", host: local, port: 61625 }, "localhost"),
+]);
+
+/**
+ * RabbitMQ 3.10: STOMP, STOMP+TLS, Web-STOMP and Web-STOMP+TLS (`host` must be `/`).
+ *
+ * @example
+ * ```ts ignore
+ * import { RABBITMQ } from "./brokers.ts";
+ * console.log(RABBITMQ.ws.uri); // "ws://127.0.0.1:15674/ws"
+ * ```
+ */
+export const RABBITMQ = { tcp: rmqTcp, ssl: rmqSsl, ws: rmqWs, wss: rmqWss } as const;
+
+/**
+ * ActiveMQ 5.17: STOMP and STOMP+TLS (no WebSocket in Debian's build).
+ *
+ * @example
+ * ```ts ignore
+ * import { ACTIVEMQ } from "./brokers.ts";
+ * console.log(ACTIVEMQ.tcp.uri); // "tcp://127.0.0.1:61623"
+ * ```
+ */
+export const ACTIVEMQ = { tcp: amqTcp, ssl: amqSsl } as const;
+
+/** Whether a missing broker fails its tests (CI) instead of skipping them. */
+const REQUIRE = Deno.env.get("STOMP_REQUIRE_BROKERS") === "1";
+
+/**
+ * Registers a test that needs `endpoint` (or every endpoint of a list). When one is down the test
+ * is ignored and `skipped: no broker at <uri>` is printed, or, with `STOMP_REQUIRE_BROKERS=1`,
+ * the test fails with `no broker at <uri>`.
+ *
+ * @example
+ * ```ts ignore
+ * import { brokerTest, RABBITMQ } from "./brokers.ts";
+ * brokerTest("rabbitmq: connects", RABBITMQ.tcp, async (endpoint) => {
+ *   console.log(endpoint.uri);
+ * });
+ * ```
+ */
+export function brokerTest<E extends BrokerEndpoint | readonly BrokerEndpoint[]>(
+  name: string,
+  endpoint: E,
+  fn: (endpoint: E, t: Deno.TestContext) => void | Promise<void>,
+  options: Omit<Deno.TestDefinition, "name" | "fn" | "ignore" | "only"> = {},
+): void {
+  const endpoints: readonly BrokerEndpoint[] = Array.isArray(endpoint)
+    ? endpoint
+    : [endpoint as BrokerEndpoint];
+  const down = endpoints.find((e) => !e.available);
+  if (!down) {
+    Deno.test({ ...options, name, fn: (t) => fn(endpoint, t) });
+  } else if (REQUIRE) {
+    Deno.test({
+      ...options,
+      name,
+      fn: () => {
+        throw new Error(`${down.reason ?? `no broker at ${down.uri}`} (STOMP_REQUIRE_BROKERS=1)`);
+      },
+    });
+  } else {
+    console.log(`skipped: ${down.reason ?? `no broker at ${down.uri}`} — ${name}`);
+    Deno.test({ ...options, name, ignore: true, fn: () => {} });
+  }
+}
+
+/**
+ * A queue destination no other test uses (RabbitMQ queues are durable and outlive the test).
+ *
+ * @example
+ * ```ts
+ * import { uniqueQueue } from "./brokers.ts";
+ * console.log(uniqueQueue("orders")); // e.g. "/queue/orders-3b1f0c2e-..."
+ * ```
+ */
+export function uniqueQueue(prefix = "test"): string {
+  return `/queue/${prefix}-${crypto.randomUUID()}`;
+}
