@@ -9,7 +9,12 @@
 import { StompChannel, type StompChannelHandlers } from "./channel.ts";
 import type { StompConfig } from "./config.ts";
 import { selectConnector } from "./connectors/registry.ts";
-import { StompConnectionError, StompConnectTimeout, StompProtocolError } from "./errors.ts";
+import {
+  StompCancelledError,
+  StompConnectionError,
+  StompConnectTimeout,
+  StompProtocolError,
+} from "./errors.ts";
 import type { StompFailoverTransport } from "./failover.ts";
 import type { StompFrame } from "./frame.ts";
 import type { StompSession } from "./session.ts";
@@ -111,11 +116,23 @@ export async function establish(
     let connection: StompConnection;
     try {
       const connector = config.connector ?? selectConnector(broker);
-      connection = await connector(broker, {
-        tls: config.tls,
-        connectTimeout: options.connectTimeout ?? config.connectTimeout,
-        signal,
-        versions,
+      const connectTimeout = options.connectTimeout ?? config.connectTimeout;
+      const opening = connector(broker, { tls: config.tls, connectTimeout, signal, versions });
+      // Enforced here too, so a connector that ignores its timeout cannot hang the client; a
+      // connection that opens too late is closed.
+      connection = await deadline(
+        opening,
+        { timeout: connectTimeout, signal },
+        `connecting to ${brokerUri(broker)}`,
+        () => {
+          opening.then((late) => late.close(), () => {});
+        },
+      ).catch((error) => {
+        throw error instanceof StompCancelledError && !signal?.aborted
+          ? new StompConnectionError(`${brokerUri(broker)}: no connection within ${connectTimeout} ms`, {
+            cause: error,
+          })
+          : error;
       });
     } catch (error) {
       if (signal?.aborted) throw error;

@@ -457,7 +457,13 @@ export class AsyncStomp implements StompSubscriptionHost {
     options: StompAckCallOptions,
   ): Promise<void> {
     // Delivered on a connection that is gone: the broker redelivers it, so there is nothing to settle.
-    if (message.generation !== this.#generation || this.#state !== "connected") return;
+    // While disconnecting gracefully the handlers still finishing must be able to ack.
+    if (
+      message.generation !== this.#generation ||
+      (this.#state !== "connected" && this.#state !== "disconnecting")
+    ) {
+      return;
+    }
     const receipt = receiptId(options.receipt, kind);
     const frame = this.session[kind](message.frame, { receipt, transaction: options.transaction });
     await this.#write(frame, receipt, options);

@@ -75,23 +75,21 @@ export class StatusHub {
       listener.wake?.();
     };
     signal?.addEventListener("abort", remove, { once: true });
-    const hub = this;
-    return {
-      async next(): Promise<IteratorResult<StompStatusEvent>> {
+    const iterator: AsyncIterableIterator<StompStatusEvent> = {
+      next: async (): Promise<IteratorResult<StompStatusEvent>> => {
         for (;;) {
           if (listener.queue.length > 0) return { value: listener.queue.shift()!, done: false };
-          if (hub.#ended || !hub.#listeners.has(listener)) return { value: undefined, done: true };
+          if (this.#ended || !this.#listeners.has(listener)) return { value: undefined, done: true };
           await new Promise<void>((resolve) => listener.wake = resolve);
           listener.wake = undefined;
         }
       },
-      return(): Promise<IteratorResult<StompStatusEvent>> {
+      return: (): Promise<IteratorResult<StompStatusEvent>> => {
         remove();
         return Promise.resolve({ value: undefined, done: true });
       },
-      [Symbol.asyncIterator]() {
-        return this;
-      },
+      [Symbol.asyncIterator]: () => iterator,
     };
+    return iterator;
   }
 }
