@@ -5,8 +5,8 @@
  * {@link AsyncStomp} with async-iterable subscriptions, handlers, receipts, heart-beats and
  * automatic failover, and the sync-style {@link Stomp} where you `await client.receiveFrame()`.
  *
- * This entry registers Deno's TCP/TLS connector for `tcp://` and `ssl://` brokers; `ws://` and
- * `wss://` use the global WebSocket. Browsers import `./browser.ts` instead.
+ * This entry registers Deno's connectors: TCP/TLS for `tcp://` and `ssl://` brokers, Deno's
+ * WebSocket (which accepts a custom CA) for `ws://` and `wss://`. Browsers import `./browser.ts`.
  *
  * @example
  * ```ts ignore
@@ -32,4 +32,4 @@ if ((globalThis as { Deno?: { connect?: unknown } }).Deno?.connect) {
 }
 
 export * from "./src/core.ts";
-export { denoConnector } from "./src/connectors/deno.ts";
+export { denoConnector, denoWebSocketConnector } from "./src/connectors/deno.ts";

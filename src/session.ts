@@ -21,14 +21,12 @@ import { checkVersion, DEFAULT_VERSION, Header, SPEC, type StompVersion, VERSION
  * console.log(SessionState.CONNECTED); // "connected"
  * ```
  */
-export const SessionState = Object.freeze(
-  {
-    DISCONNECTED: "disconnected",
-    CONNECTING: "connecting",
-    CONNECTED: "connected",
-    DISCONNECTING: "disconnecting",
-  } as const,
-);
+export const SessionState = {
+  DISCONNECTED: "disconnected",
+  CONNECTING: "connecting",
+  CONNECTED: "connected",
+  DISCONNECTING: "disconnecting",
+} as const;
 
 /**
  * A session state value.
@@ -134,13 +132,13 @@ function withId(headers: StompHeadersInit, id: string): StompHeadersInit {
  */
 export class StompSession<C = unknown> {
   /** Not connected. */
-  static readonly DISCONNECTED = SessionState.DISCONNECTED;
+  static readonly DISCONNECTED: typeof SessionState.DISCONNECTED = SessionState.DISCONNECTED;
   /** CONNECT sent, waiting for CONNECTED. */
-  static readonly CONNECTING = SessionState.CONNECTING;
+  static readonly CONNECTING: typeof SessionState.CONNECTING = SessionState.CONNECTING;
   /** Connected. */
-  static readonly CONNECTED = SessionState.CONNECTED;
+  static readonly CONNECTED: typeof SessionState.CONNECTED = SessionState.CONNECTED;
   /** DISCONNECT sent. */
-  static readonly DISCONNECTING = SessionState.DISCONNECTING;
+  static readonly DISCONNECTING: typeof SessionState.DISCONNECTING = SessionState.DISCONNECTING;
 
   readonly #highest: StompVersion;
   readonly #check: boolean;

@@ -63,25 +63,23 @@ export function checkVersion(v: string): StompVersion {
  * console.log(Command.SEND); // "SEND"
  * ```
  */
-export const Command = Object.freeze(
-  {
-    CONNECT: "CONNECT",
-    STOMP: "STOMP",
-    CONNECTED: "CONNECTED",
-    SEND: "SEND",
-    SUBSCRIBE: "SUBSCRIBE",
-    UNSUBSCRIBE: "UNSUBSCRIBE",
-    ACK: "ACK",
-    NACK: "NACK",
-    BEGIN: "BEGIN",
-    COMMIT: "COMMIT",
-    ABORT: "ABORT",
-    DISCONNECT: "DISCONNECT",
-    MESSAGE: "MESSAGE",
-    RECEIPT: "RECEIPT",
-    ERROR: "ERROR",
-  } as const,
-);
+export const Command = {
+  CONNECT: "CONNECT",
+  STOMP: "STOMP",
+  CONNECTED: "CONNECTED",
+  SEND: "SEND",
+  SUBSCRIBE: "SUBSCRIBE",
+  UNSUBSCRIBE: "UNSUBSCRIBE",
+  ACK: "ACK",
+  NACK: "NACK",
+  BEGIN: "BEGIN",
+  COMMIT: "COMMIT",
+  ABORT: "ABORT",
+  DISCONNECT: "DISCONNECT",
+  MESSAGE: "MESSAGE",
+  RECEIPT: "RECEIPT",
+  ERROR: "ERROR",
+} as const;
 
 /**
  * Header names the protocol defines.
@@ -92,29 +90,27 @@ export const Command = Object.freeze(
  * console.log(Header.CONTENT_LENGTH); // "content-length"
  * ```
  */
-export const Header = Object.freeze(
-  {
-    ACCEPT_VERSION: "accept-version",
-    ACK: "ack",
-    CONTENT_LENGTH: "content-length",
-    CONTENT_TYPE: "content-type",
-    DESTINATION: "destination",
-    HEART_BEAT: "heart-beat",
-    HOST: "host",
-    ID: "id",
-    LOGIN: "login",
-    MESSAGE: "message",
-    MESSAGE_ID: "message-id",
-    PASSCODE: "passcode",
-    RECEIPT: "receipt",
-    RECEIPT_ID: "receipt-id",
-    SERVER: "server",
-    SESSION: "session",
-    SUBSCRIPTION: "subscription",
-    TRANSACTION: "transaction",
-    VERSION: "version",
-  } as const,
-);
+export const Header = {
+  ACCEPT_VERSION: "accept-version",
+  ACK: "ack",
+  CONTENT_LENGTH: "content-length",
+  CONTENT_TYPE: "content-type",
+  DESTINATION: "destination",
+  HEART_BEAT: "heart-beat",
+  HOST: "host",
+  ID: "id",
+  LOGIN: "login",
+  MESSAGE: "message",
+  MESSAGE_ID: "message-id",
+  PASSCODE: "passcode",
+  RECEIPT: "receipt",
+  RECEIPT_ID: "receipt-id",
+  SERVER: "server",
+  SESSION: "session",
+  SUBSCRIPTION: "subscription",
+  TRANSACTION: "transaction",
+  VERSION: "version",
+} as const;
 
 /**
  * Subscription ack modes.
@@ -125,13 +121,11 @@ export const Header = Object.freeze(
  * console.log(AckMode.CLIENT_INDIVIDUAL); // "client-individual"
  * ```
  */
-export const AckMode = Object.freeze(
-  {
-    AUTO: "auto",
-    CLIENT: "client",
-    CLIENT_INDIVIDUAL: "client-individual",
-  } as const,
-);
+export const AckMode = {
+  AUTO: "auto",
+  CLIENT: "client",
+  CLIENT_INDIVIDUAL: "client-individual",
+} as const;
 
 /**
  * An ack mode value.

@@ -35,7 +35,7 @@ export interface StompBroker {
  * ```
  */
 export interface StompTlsOptions {
-  /** PEM CA certificates to trust in addition to (Deno: instead of) the system store. */
+  /** PEM CA certificates to trust instead of the system store (Deno and Node alike). */
   readonly caCerts?: readonly string[];
   /** The name the server certificate must carry; defaults to the broker's host. */
   readonly hostname?: string;
@@ -46,11 +46,11 @@ export interface StompTlsOptions {
  *
  * @example
  * ```ts
- * import type { StompConnectOptions } from "./transport.ts";
- * const options: StompConnectOptions = { connectTimeout: 5000, versions: ["1.2"] };
+ * import type { StompConnectorOptions } from "./transport.ts";
+ * const options: StompConnectorOptions = { connectTimeout: 5000, versions: ["1.2"] };
  * ```
  */
-export interface StompConnectOptions {
+export interface StompConnectorOptions {
   /** TLS settings (ssl/wss). */
   readonly tls?: StompTlsOptions;
   /** Milliseconds to establish the connection (TCP + TLS or WebSocket handshake). */
@@ -101,7 +101,7 @@ export interface StompConnection {
  */
 export type StompConnector = (
   broker: StompBroker,
-  options: StompConnectOptions,
+  options: StompConnectorOptions,
 ) => Promise<StompConnection>;
 
 /**

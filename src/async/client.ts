@@ -18,10 +18,10 @@ import {
   StompProtocolError,
 } from "../errors.ts";
 import { StompFailoverTransport } from "../failover.ts";
-import type { StompBody, StompFrame, StompHeadersInit, StompHeartBeat } from "../frame.ts";
+import { type StompBody, StompFrame, type StompHeadersInit, type StompHeartBeat } from "../frame.ts";
 import { withContentLength } from "../send_headers.ts";
 import { StompSession } from "../session.ts";
-import { RESERVED_MESSAGE_HEADERS, type StompAckMode } from "../spec.ts";
+import { RESERVED_MESSAGE_HEADERS, SPEC, type StompAckMode } from "../spec.ts";
 import { deadline, Deferred } from "../wait.ts";
 import { HeartBeater, type StompHeartBeatFactors, type StompTicker, timerTicker } from "./heartbeat.ts";
 import type { StompAckCallOptions, StompMessage } from "./message.ts";
@@ -96,7 +96,7 @@ function receiptId(receipt: boolean | string | undefined, prefix: string): strin
  * await client.disconnect();
  * ```
  */
-export class AsyncStomp implements StompSubscriptionHost {
+export class AsyncStomp {
   /** What this client connects with. */
   readonly config: StompConfig;
   /** The protocol state. */
@@ -412,7 +412,7 @@ export class AsyncStomp implements StompSubscriptionHost {
   ): Promise<StompAsyncSubscription> {
     this.#channelOrThrow();
     const ack =
-      (headers.ack ?? options.ack ?? (options.handler ? "client-individual" : "auto")) as StompAckMode;
+      (headers.ack ?? options.ack ?? (options.handler ? this.#individualAck() : "auto")) as StompAckMode;
     const given = headers["prefetch-count"] ?? headers["activemq.prefetchSize"];
     const window = options.window ?? (given === undefined ? 100 : Number(given));
     const h: Record<string, string | number | boolean | undefined> = { ...headers, ack };
@@ -438,6 +438,11 @@ export class AsyncStomp implements StompSubscriptionHost {
     if (options.handler) this.#policies.set(sub, options);
     return sub;
   }
+  /** A handler's default: ack each message on its own; in 1.0, which lacks that mode, `client`. */
+  #individualAck(): StompAckMode {
+    return SPEC[this.session.version].ackModes.has("client-individual") ? "client-individual" : "client";
+  }
+
   /** @internal Called by a subscription when it ends. */
   async unsubscribe(sub: StompAsyncSubscription): Promise<void> {
     this.#subs.delete(sub);
@@ -464,9 +469,19 @@ export class AsyncStomp implements StompSubscriptionHost {
     ) {
       return;
     }
+    await this.#settleFrame(kind, message.frame, options);
+  }
+
+  async #settleFrame(kind: "ack" | "nack", message: StompFrame, options: StompAckCallOptions): Promise<void> {
+    const reserved = Object.keys(SPEC[this.session.version].ackHeaders);
+    for (const name of Object.keys(options.headers ?? {})) {
+      if (reserved.includes(name) || name === "receipt" || name === "transaction") {
+        throw new TypeError(`${kind}: header ${JSON.stringify(name)} cannot be given in headers`);
+      }
+    }
     const receipt = receiptId(options.receipt, kind);
-    const frame = this.session[kind](message.frame, { receipt, transaction: options.transaction });
-    await this.#write(frame, receipt, options);
+    const frame = this.session[kind](message, { receipt, transaction: options.transaction });
+    await this.#write(withExtraHeaders(frame, options.headers), receipt, options);
   }
 
   /** @internal Applies the failed-handler policy. */
@@ -498,23 +513,13 @@ export class AsyncStomp implements StompSubscriptionHost {
   /** Acknowledges a message (or a raw MESSAGE frame of this connection). */
   async ack(message: StompMessage | StompFrame, options: StompAckCallOptions = {}): Promise<void> {
     if ("frame" in message) return message.ack(options);
-    const receipt = receiptId(options.receipt, "ack");
-    await this.#write(
-      this.session.ack(message, { receipt, transaction: options.transaction }),
-      receipt,
-      options,
-    );
+    await this.#settleFrame("ack", message, options);
   }
 
   /** Rejects a message (STOMP 1.1+). */
   async nack(message: StompMessage | StompFrame, options: StompAckCallOptions = {}): Promise<void> {
     if ("frame" in message) return message.nack(options);
-    const receipt = receiptId(options.receipt, "nack");
-    await this.#write(
-      this.session.nack(message, { receipt, transaction: options.transaction }),
-      receipt,
-      options,
-    );
+    await this.#settleFrame("nack", message, options);
   }
 
   /** Begins a transaction; resolves with its id. */
@@ -615,6 +620,20 @@ export class AsyncStomp implements StompSubscriptionHost {
     }
     await this.close();
   }
+}
+
+/** `frame` plus `extra` headers (checked by the caller not to clash with the frame's own). */
+function withExtraHeaders(
+  frame: StompFrame,
+  extra: Readonly<Record<string, string>> | undefined,
+): StompFrame {
+  if (extra === undefined) return frame;
+  return new StompFrame(
+    frame.command,
+    [...frame.rawHeaders, ...Object.entries(extra)],
+    undefined,
+    frame.version,
+  );
 }
 
 /** The copy of a failed message for an error destination: broker headers dropped, the error added. */
