@@ -13,7 +13,8 @@ ACTION=${1:-}; WHICH=${2:-all}
 case "$ACTION" in start|stop|kill) ;; *) usage;; esac
 case "$WHICH" in all|rabbitmq|activemq) ;; *) usage;; esac
 if [ "$(id -u)" != 0 ]; then
-  command -v sudo >/dev/null && sudo -n true 2>/dev/null && exec sudo -n RESET="${RESET:-0}" bash "$0" "$@"
+  command -v sudo >/dev/null && sudo -n true 2>/dev/null &&
+    exec sudo -n env RESET="${RESET:-0}" START_TIMEOUT="${START_TIMEOUT:-90}" bash "$0" "$@"
   echo "$0: must run as root (or with password-less sudo)" >&2; exit 1
 fi
 
@@ -42,7 +43,7 @@ rabbitmq-server() { command rabbitmq-server "$@" 9>&-; }
 # ---- readiness probes: a real STOMP CONNECT -> CONNECTED (bash /dev/tcp, openssl), WebSocket upgrade -> 101
 # stomp_ok PORT HOST [LOGIN]: the login's passcode equals its name in our fixtures.
 stomp_ok() { [ "$(timeout 3 bash -c 'exec 3<>/dev/tcp/127.0.0.1/$0 &&
-  printf "CONNECT\naccept-version:1.2\nhost:%s\nlogin:%s\npasscode:%s\n\n\0" "$1" "$2" "$2" >&3 && head -c 9 <&3' \
+  printf "CONNECT\naccept-version:1.2\nhost:%s\nlogin:%s\npasscode:%s\n\n\0DISCONNECT\n\n\0" "$1" "$2" "$2" >&3 && head -c 9 <&3' \
   "$1" "$2" "${3:-guest}" 2>/dev/null)" = CONNECTED ]; }
 stomp_tls_ok() { [ "$(printf 'CONNECT\naccept-version:1.2\nhost:%s\nlogin:guest\npasscode:guest\n\n\0DISCONNECT\n\n\0' "$2" |
   timeout 5 openssl s_client -quiet -connect "127.0.0.1:$1" -CAfile $TLS/ca.pem -verify_return_error 2>/dev/null |
@@ -136,6 +137,7 @@ ssl_options.verify = verify_none
 ssl_options.fail_if_no_peer_cert = false
 web_stomp.tcp.ip = 127.0.0.1
 web_stomp.tcp.port = 15674
+web_stomp.ws_frame = binary
 web_stomp.ssl.ip = 127.0.0.1
 web_stomp.ssl.port = 15673
 web_stomp.ssl.cacertfile = $TLS/ca.pem

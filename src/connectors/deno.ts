@@ -23,7 +23,7 @@ import { createWebSocketConnector } from "./websocket.ts";
  * await conn.close();
  * ```
  */
-export const denoConnector: StompConnector = (broker, options) => {
+export const denoConnector: StompConnector = (broker, options): Promise<StompConnection> => {
   const uri = brokerUri(broker);
   if (broker.protocol !== "tcp" && broker.protocol !== "ssl") {
     return Promise.reject(

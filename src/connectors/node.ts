@@ -15,9 +15,9 @@ import { connectionError, firstEvent, openWithin, pushStream, settleWithin } fro
 const CLOSE_GRACE_MS = 1000;
 
 /**
- * `tcp://` and `ssl://` brokers through Node sockets. TLS trusts the system store plus
- * `options.tls.caCerts`, and verifies `options.tls.hostname ?? broker.host` (SNI is sent for host
- * names, not for IP addresses).
+ * `tcp://` and `ssl://` brokers through Node sockets. TLS trusts `options.tls.caCerts` (instead of
+ * the system store when given) and verifies `options.tls.hostname ?? broker.host` (SNI is sent for
+ * host names, not for IP addresses).
  *
  * @example
  * ```ts ignore
@@ -26,7 +26,7 @@ const CLOSE_GRACE_MS = 1000;
  * await conn.close();
  * ```
  */
-export const nodeConnector: StompConnector = (broker, options) => {
+export const nodeConnector: StompConnector = (broker, options): Promise<StompConnection> => {
   const uri = brokerUri(broker);
   if (broker.protocol !== "tcp" && broker.protocol !== "ssl") {
     return Promise.reject(
@@ -41,7 +41,8 @@ export const nodeConnector: StompConnector = (broker, options) => {
       socket = tls.connect({
         host: broker.host,
         port: broker.port,
-        ca: caCerts ? [...tls.rootCertificates, ...caCerts] : undefined,
+        // Instead of the system store, as in Deno (tls.rootCertificates needs --allow-sys there).
+        ca: caCerts ? [...caCerts] : undefined,
         servername: net.isIP(name) ? undefined : name,
         checkServerIdentity: (_host, cert) => tls.checkServerIdentity(name, cert),
         rejectUnauthorized: true,
@@ -49,6 +50,8 @@ export const nodeConnector: StompConnector = (broker, options) => {
     } else {
       socket = net.connect({ host: broker.host, port: broker.port });
     }
+    // Listeners first: an 'error' emitted while nothing listens would be thrown at the process.
+    const connection = nodeConnection(socket, uri);
     const abandon = () => socket.destroy();
     giveUp.addEventListener("abort", abandon);
     try {
@@ -61,11 +64,23 @@ export const nodeConnector: StompConnector = (broker, options) => {
     } finally {
       giveUp.removeEventListener("abort", abandon);
     }
-    return nodeConnection(socket, uri);
+    return connection;
   });
 };
 
-function nodeConnection(socket: net.Socket, uri: string): StompConnection {
+/**
+ * An open Node socket as a {@link StompConnection} (also used by the test broker's Node listener for
+ * the sockets it accepts).
+ *
+ * @example
+ * ```ts ignore
+ * import * as net from "node:net";
+ * import { nodeConnection } from "./node.ts";
+ * const socket = net.connect({ host: "127.0.0.1", port: 61613 });
+ * socket.once("connect", () => nodeConnection(socket, "tcp://127.0.0.1:61613").close());
+ * ```
+ */
+export function nodeConnection(socket: net.Socket, uri: string): StompConnection {
   let closing = false;
   socket.setNoDelay(true);
   const stream = pushStream(() => {

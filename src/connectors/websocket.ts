@@ -56,6 +56,10 @@ export type StompWebSocketFactory = (
   tls: StompTlsOptions | undefined,
 ) => { socket: WebSocket; dispose?: () => void };
 
+const standardWebSocket: StompWebSocketFactory = (url, protocols) => ({
+  socket: new WebSocket(url, protocols),
+});
+
 /**
  * The WebSocket subprotocols for the offered STOMP versions, newest first.
  *
@@ -79,9 +83,7 @@ export function stompSubprotocols(versions: readonly string[] = VERSIONS): strin
  * const connector = createWebSocketConnector((url, protocols) => ({ socket: new WebSocket(url, protocols) }));
  * ```
  */
-export function createWebSocketConnector(
-  create: StompWebSocketFactory = (url, protocols) => ({ socket: new WebSocket(url, protocols) }),
-): StompConnector {
+export function createWebSocketConnector(create: StompWebSocketFactory = standardWebSocket): StompConnector {
   return (broker: StompBroker, options) => {
     const uri = brokerUri(broker);
     if (broker.protocol !== "ws" && broker.protocol !== "wss") {
@@ -98,7 +100,10 @@ export function createWebSocketConnector(
         const opened = await firstEvent(socket, ["open", "error", "close"]);
         if (opened.name !== "open") {
           dispose?.();
-          throw new StompConnectionError(`${uri}: cannot connect: ${describe(opened.value)}`);
+          const hint = broker.protocol === "wss" && options.tls && create === standardWebSocket
+            ? " (options.tls cannot be applied to a standard WebSocket: the runtime's trust store decides)"
+            : "";
+          throw new StompConnectionError(`${uri}: cannot connect: ${describe(opened.value)}${hint}`);
         }
       } finally {
         giveUp.removeEventListener("abort", abandon);

@@ -178,3 +178,35 @@ export function brokerTest<E extends BrokerEndpoint | readonly BrokerEndpoint[]>
 export function uniqueQueue(prefix = "test"): string {
   return `/queue/${prefix}-${crypto.randomUUID()}`;
 }
+
+/** scripts/brokers.sh, found from this file so that tests work from any directory. */
+const BROKERS_SCRIPT = new URL("../../scripts/brokers.sh", import.meta.url).pathname;
+
+/**
+ * Runs `scripts/brokers.sh <action> <which>` (needs `--allow-run`, and root or password-less sudo):
+ * `kill` crashes a broker (clients see EOF), `stop` stops it gracefully, `start` brings it back and
+ * resolves once it answers STOMP CONNECT. Throws with the script's output when it fails or takes
+ * longer than `timeoutMs`.
+ *
+ * @example
+ * ```ts ignore
+ * import { brokersScript } from "./brokers.ts";
+ * await brokersScript("kill", "rabbitmq");
+ * await brokersScript("start", "rabbitmq");
+ * ```
+ */
+export async function brokersScript(
+  action: "start" | "stop" | "kill",
+  which: "all" | "rabbitmq" | "activemq",
+  timeoutMs = 180_000,
+): Promise<void> {
+  const { code, stdout, stderr } = await new Deno.Command("bash", {
+    args: [BROKERS_SCRIPT, action, which],
+    stdin: "null",
+    signal: AbortSignal.timeout(timeoutMs),
+  }).output();
+  if (code !== 0) {
+    const output = new TextDecoder().decode(stderr) + new TextDecoder().decode(stdout);
+    throw new Error(`brokers.sh ${action} ${which} exited ${code}:\n${output}`);
+  }
+}
