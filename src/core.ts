@@ -10,6 +10,7 @@ export * from "./errors.ts";
 export * from "./spec.ts";
 export * from "./frame.ts";
 export * from "./parser.ts";
+export * from "./streams.ts";
 export * as commands from "./commands.ts";
 export type {
   StompAckOptions,

@@ -108,7 +108,15 @@ function encodeHeaderText(
 const BAD_COMMAND = /[\r\n\0:]/;
 const PASSCODE = "passcode";
 
-/** Builds the first-wins record from ordered pairs. */
+/**
+ * Builds the first-wins record from ordered pairs: for a repeated name, the first value.
+ *
+ * @example
+ * ```ts
+ * import { firstWins } from "./frame.ts";
+ * console.log(firstWins([["x", "1"], ["x", "2"]]).x); // "1"
+ * ```
+ */
 export function firstWins(pairs: ReadonlyArray<readonly [string, string]>): StompHeaders {
   const headers: StompHeaders = Object.create(null);
   for (let i = 0; i < pairs.length; i++) {

@@ -348,48 +348,81 @@ export class StompParser {
   }
 
   /**
-   * The common case in one decode: a plain ASCII header block, within limits, that ends inside a
-   * small window. Finding the blank line with one string search beats one typed-array indexOf per
-   * line. Returns -1 (changing nothing) for anything else: the line reader then decides, so both
-   * paths report the same first error whatever the chunk boundaries.
+   * The common case in one decode: a header block of single-byte characters, without NUL and
+   * within limits, that ends inside a small window. Finding the blank line and walking the lines
+   * with string searches beats typed-array searches and `split`. Returns -1 (changing nothing)
+   * for anything else: the line reader then decides, so both paths report the same first error
+   * whatever the chunk boundaries. The window is decoded per frame rather than once per chunk
+   * although that would be cheaper: header values are V8 slices of the decoded text, and a kept
+   * message-id must not pin a whole chunk's text in memory.
    */
   #fast(buf: Uint8Array, start: number): number {
     const dialect = this.#dialect, limits = this.#limits;
-    const text = decoder.decode(buf.subarray(start, Math.min(buf.length, start + this.#window)));
+    const windowEnd = Math.min(buf.length, start + this.#window);
+    const text = decoder.decode(buf.subarray(start, windowEnd));
     let end = text.indexOf("\n\n");
-    if (dialect.stripCR) {
+    // A CR before the blank line: it may be a CRLF blank line (1.2) or a header needing a look.
+    const cr = text.indexOf("\r");
+    const hasCR = cr >= 0 && (end < 0 || cr < end);
+    if (hasCR && dialect.stripCR) {
       const crlf = text.indexOf("\n\r\n");
       if (crlf >= 0 && (end < 0 || crlf < end)) end = crlf;
     }
-    if (end < 0) return -1;
-    const block = text.slice(0, end);
-    if (NOT_PLAIN.test(block)) return -1;
+    if (end < 0) {
+      if (windowEnd === buf.length || this.#window >= MAX_WINDOW) return -1;
+      // The window cut this header block short: widen it rather than fall to the line reader.
+      this.#window = Math.min(MAX_WINDOW, 4 * this.#window);
+      return this.#fast(buf, start);
+    }
+    // Equal lengths mean one character per byte, so string indexes are byte offsets (and any
+    // invalid byte decodes alone, as the line reader would decode it).
+    if (text.length !== windowEnd - start && NOT_PLAIN.test(text.slice(0, end))) return -1;
+    const firstLF = text.indexOf("\n");
+    const nul = text.indexOf("\0");
+    if (nul >= 0 && nul < end) return -1;
     const bodyStart = start + end + (text.charCodeAt(end + 1) === LF ? 2 : 3);
     const headerBytes = bodyStart - start;
     if (headerBytes > limits.maxFrameBytes) return -1;
-    const lines = block.split("\n");
-    const count = lines.length;
-    if (count - 1 > limits.maxHeaderLines) return -1;
-    if (limits.maxHeaderLineBytes < end) {
-      for (let i = 0; i < count; i++) if (lines[i].length > limits.maxHeaderLineBytes) return -1;
+    if (limits.maxHeaderLineBytes < end || limits.maxHeaderLines < end / 2) {
+      // Rare: the limits are tight enough that this block could break one; let the reader judge.
+      if (!this.#withinLimits(text, end)) return -1;
     }
     this.#window = Math.min(MAX_WINDOW, Math.max(MIN_WINDOW, 2 * headerBytes));
 
-    let command = lines[0];
-    if (dialect.stripCR && command.charCodeAt(command.length - 1) === CR) command = command.slice(0, -1);
-    if (!this.#setCommand(command)) return start;
-    // Most header blocks hold no backslash and no CR: then nothing needs unescaping or a CR check.
-    const escaped = this.#escaped;
-    const unescapes = escaped && block.indexOf("\\") >= 0 ? dialect.unescapes : undefined;
-    const forbidden = escaped ? dialect.forbiddenRaw : undefined;
-    const hasCR = block.indexOf("\r") >= 0;
     const stripCR = dialect.stripCR && hasCR;
+    let command = text.slice(0, firstLF);
+    if (stripCR && command.charCodeAt(command.length - 1) === CR) command = command.slice(0, -1);
+    if (!this.#setCommand(command)) return start;
+    const escaped = this.#escaped;
+    // Most header blocks hold no backslash and no CR: then nothing needs unescaping or a CR check.
+    const backslash = escaped ? text.indexOf("\\", firstLF) : -1;
+    const unescapes = backslash >= 0 && backslash < end ? dialect.unescapes : undefined;
+    const forbidden = escaped ? dialect.forbiddenRaw : undefined;
     const headers = this.#headers;
+    let p = firstLF + 1, colon = text.indexOf(":", p);
     try {
-      for (let i = 1; i < count; i++) {
-        let line = lines[i];
-        if (stripCR && line.charCodeAt(line.length - 1) === CR) line = line.slice(0, -1);
-        headers.push(parseHeader(line, unescapes, forbidden, hasCR));
+      while (p <= end) {
+        const lf = text.indexOf("\n", p);
+        let lineEnd = lf;
+        if (stripCR && text.charCodeAt(lf - 1) === CR) lineEnd = lf - 1;
+        if (colon < 0 || colon > lineEnd) {
+          throw new Error(`header line without ':' ${quote(text.slice(p, lineEnd))}`);
+        }
+        let next = text.indexOf(":", colon + 1);
+        if (next >= 0 && next < lineEnd || hasCR && forbidden !== undefined) {
+          if (forbidden !== undefined) {
+            // A raw ':' in the value, or a raw CR anywhere: the line reader's check, same message.
+            headers.push(parseHeader(text.slice(p, lineEnd), unescapes, forbidden, hasCR));
+            p = lf + 1;
+            colon = next > lf || next < 0 ? next : text.indexOf(":", p);
+            continue;
+          }
+          if (next >= 0 && next < lf) next = text.indexOf(":", lf + 1);
+        }
+        const name = text.slice(p, colon), value = text.slice(colon + 1, lineEnd);
+        headers.push(unescapes ? [unescape(name, unescapes), unescape(value, unescapes)] : [name, value]);
+        p = lf + 1;
+        colon = next;
       }
     } catch (e) {
       this.#fail((e as Error).message);
@@ -397,6 +430,18 @@ export class StompParser {
     }
     this.#headerBytes = headerBytes;
     return this.#startBody(buf, bodyStart);
+  }
+
+  /** Whether every line of `text[0, end]` is within the line-length and line-count limits. */
+  #withinLimits(text: string, end: number): boolean {
+    const { maxHeaderLineBytes, maxHeaderLines } = this.#limits;
+    let lines = 0;
+    for (let p = 0; p <= end; lines++) {
+      const lf = text.indexOf("\n", p);
+      if (lf - p > maxHeaderLineBytes) return false;
+      p = lf + 1;
+    }
+    return lines - 1 <= maxHeaderLines;
   }
 
   /** The line reader: one command or header line at a time, across chunks. */
@@ -447,6 +492,7 @@ export class StompParser {
         }
         if (!this.#setCommand(line)) return pos;
       } else if (line === "") {
+        this.#window = Math.min(MAX_WINDOW, Math.max(MIN_WINDOW, 2 * this.#headerBytes));
         return this.#startBody(buf, pos);
       } else {
         if (++this.#headerLines > maxHeaderLines) {

@@ -2,14 +2,33 @@
  * Small byte buffers carved out of shared slabs, as Node's Buffer pool does: under Deno every
  * `new Uint8Array(n)` costs ~0.3–0.7 µs however small (its typed arrays live off the V8 heap), while
  * a view into an existing ArrayBuffer costs ~20 ns. A view keeps its slab alive, so only small
- * allocations are pooled and a slab is never larger than {@link SLAB_BYTES}.
+ * allocations are pooled and a slab is never larger than {@link SLAB_BYTES}. Slab memory is never
+ * handed out twice, so a view stays valid (and unchanged) for as long as its owner keeps it; but
+ * its `buffer` is the whole slab, so code must use the view's own bytes, never `view.buffer`.
  *
  * @module
  */
 
-/** Size of one slab. */
+/**
+ * Size of one slab.
+ *
+ * @example
+ * ```ts
+ * import { SLAB_BYTES } from "./pool.ts";
+ * console.log(SLAB_BYTES); // 65536
+ * ```
+ */
 export const SLAB_BYTES = 64 * 1024;
-/** Larger requests get their own buffer. */
+
+/**
+ * Larger requests get their own buffer.
+ *
+ * @example
+ * ```ts
+ * import { allocate, POOLED_MAX } from "./pool.ts";
+ * console.log(allocate(POOLED_MAX + 1).byteOffset); // 0: a buffer of its own
+ * ```
+ */
 export const POOLED_MAX = 4 * 1024;
 
 let slab = new ArrayBuffer(SLAB_BYTES);

@@ -441,6 +441,19 @@ Deno.test("parser: a long, non-ASCII header block (beyond the fast path) parses 
   assert.ok(back.equals(frame));
 });
 
+Deno.test("parser: header blocks of very different sizes in one chunk all parse", () => {
+  // Small frames shrink the decode window; a big header block after them must still be found.
+  const small = new StompFrame("RECEIPT", { "receipt-id": "1" });
+  const big = new StompFrame("MESSAGE", { destination: "/q", big: "v".repeat(5000), id: "x:y" }, "body");
+  const huge = new StompFrame("MESSAGE", { huge: "w".repeat(20_000) }, "body");
+  const sequence = [small, small, big, small, huge, small, big];
+  const wire = new Uint8Array(sequence.flatMap((f) => [...f.toBytes()]));
+  const { items, errors } = feed(new StompParser(), [wire]);
+  assert.deepEqual(errors, []);
+  assert.equal(items.length, sequence.length);
+  items.forEach((item, i) => assert.ok(sequence[i].equals(item as StompFrame)));
+});
+
 Deno.test("parser: a NUL before the end of the headers drops the frame", () => {
   for (const wire of ["SEND\ndestination:/q\0", "SEND\0", "SEND\ndest\0ination:/q\n\n\0"]) {
     const parser = new StompParser();
@@ -680,6 +693,12 @@ const streams: [StompVersion, Partial<StompParserLimits>, Uint8Array][] = [
       "\n",
       "DISCONNECT\n\nbody not allowed\0",
       "MESSAGE\nx:a\rb:c\n\nraw CR and ':' are kept in 1.1\0",
+      "MESSAGE\ninvalid:",
+      new Uint8Array([0xff, 0x41, 0xe2, 0x82]), // invalid UTF-8: each path must decode it alike
+      "\n\n\0",
+      "MESSAGE\nlone:",
+      new Uint8Array([0xc3]),
+      "\n\n\0",
       "HELLO\nfoo:bar\n\nbody\0", // unknown command
       "SEND\nno-colon\n\n\0", // bad header line
       "RECEIPT\nreceipt-id:1\n\n\0\n\n",
@@ -766,6 +785,8 @@ Deno.test("parser: the split-invariance streams hold what they claim", () => {
     ),
   );
   assert.equal(v11.items.filter((i) => i === "heart-beat").length, 6);
+  assert.ok(v11.items.includes('1.1 MESSAGE [["invalid","\uFFFDA\uFFFD"]] []'), v11.items.join("\n"));
+  assert.ok(v11.items.includes('1.1 MESSAGE [["lone","\uFFFD"]] []'));
   assert.deepEqual(v12.errors, [
     `MESSAGE: unescaped ':' or CR in header "raw:a:b"`,
     "MESSAGE: no NUL after content-length 20 bytes of body",
