@@ -76,10 +76,11 @@ function makeCodec(escapes: Readonly<Record<string, string>>, name: string, valu
 
 // NUL never belongs in a header: many parsers take it as the end of the frame. Without escaping a
 // LF would end the line (header injection) and a ':' in a name would move the split; CONNECT and
-// CONNECTED also refuse CR, because a 1.2 peer strips it.
+// CONNECTED also refuse CR, because a 1.2 peer strips it. 1.1 has no escape for CR and RabbitMQ
+// closes the connection over a raw one, so 1.1 refuses it too.
 const CODECS = {
   "1.0": makeCodec({}, "\n:\0", "\n\0"),
-  "1.1": makeCodec(SPEC["1.1"].escapes, "\0", "\0"),
+  "1.1": makeCodec(SPEC["1.1"].escapes, "\r\0", "\r\0"),
   "1.2": makeCodec(SPEC["1.2"].escapes, "\0", "\0"),
   never: makeCodec({}, "\r\n:\0", "\r\n\0"),
 };

@@ -322,6 +322,15 @@ export class StompSession<C = unknown> {
     let copy = copyHeaders(headers);
     if (SPEC[this.version].subscribeNeedsId && !hasId(copy)) copy = withId(copy, crypto.randomUUID());
     const { frame, token } = commands.subscribe(destination, copy, options.receipt, this.version);
+    const id = frame.headers[Header.ID];
+    // RabbitMQ copies the subscription id into every message-id without escaping it: with ':' or
+    // '\\' in the id no MESSAGE of the subscription could be parsed, and every one would be lost.
+    if (id !== undefined && this.#server?.startsWith("RabbitMQ/") && /[:\\]/.test(id)) {
+      throw new StompProtocolError(
+        `subscription id ${JSON.stringify(id)} contains ':' or '\\', which RabbitMQ copies unescaped ` +
+          "into message-id (its MESSAGE frames could not be parsed); choose another id",
+      );
+    }
     if (this.#subscriptions.has(token)) throw new StompProtocolError(`already subscribed: ${token}`);
     const receipt = this.#checkReceipt(frame);
     this.#subscriptions.set(token, {

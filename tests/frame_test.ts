@@ -114,12 +114,13 @@ const escapeMatrix: [StompVersion, string, string, string, string | undefined][]
   ["1.0", "SEND", "co:lon", "a", undefined],
   ["1.0", "SEND", "nul", "a\0", undefined],
   ["1.0", "SEND", "n\0l", "a", undefined],
-  // 1.1 escapes backslash, LF and ':'; CR has no escape and is written raw.
+  // 1.1 escapes backslash, LF and ':'; CR has no escape (RabbitMQ drops the connection over a raw one).
   ["1.1", "SEND", "a", "x:y", "a:x\\cy"],
   ["1.1", "SEND", "a", "x\ny", "a:x\\ny"],
   ["1.1", "SEND", "a", "x\\y", "a:x\\\\y"],
   ["1.1", "SEND", "a", "x\\ny", "a:x\\\\ny"],
-  ["1.1", "SEND", "a", "x\ry", "a:x\ry"],
+  ["1.1", "SEND", "a", "x\ry", undefined],
+  ["1.1", "SEND", "c\r", "v", undefined],
   ["1.1", "SEND", "k:\n\\", "v", "k\\c\\n\\\\:v"],
   ["1.1", "SEND", "a", "x\0", undefined],
   // 1.2 also escapes CR.

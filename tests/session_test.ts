@@ -525,3 +525,16 @@ Deno.test("session state transitions", () => {
   assert.ok(e instanceof StompProtocolError);
   assert.match(e.message, /boom/);
 });
+
+Deno.test("session: on RabbitMQ a subscription id with ':' or '\\' is refused (it would break every message-id)", () => {
+  const session = new StompSession();
+  session.connect({ host: "/" });
+  session.connected(new StompFrame("CONNECTED", { version: "1.2", server: "RabbitMQ/3.10.8" }));
+  assert.throws(() => session.subscribe("/queue/a", { id: "sub:1" }), StompProtocolError);
+  assert.throws(() => session.subscribe("/queue/a", { id: "sub\\1" }), StompProtocolError);
+  assert.equal(session.subscribe("/queue/a", { id: "sub-1" }).token, "id:sub-1");
+  const other = new StompSession();
+  other.connect({ host: "/" });
+  other.connected(new StompFrame("CONNECTED", { version: "1.2", server: "ActiveMQ/5.17.2" }));
+  assert.equal(other.subscribe("/queue/a", { id: "sub:1" }).token, "id:sub:1");
+});

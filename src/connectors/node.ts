@@ -120,8 +120,10 @@ export function nodeConnection(socket: net.Socket, uri: string): StompConnection
       if (socket.destroyed) return;
       const closed = firstEvent(socket, ["close"]);
       socket.end();
-      if (!(await settleWithin(closed, CLOSE_GRACE_MS))) socket.destroy();
       stream.end();
+      // The FIN is on its way; drop the socket if the peer does not finish the close in time,
+      // without making the caller wait for that (a failed connect must not outlast its timeout).
+      settleWithin(closed, CLOSE_GRACE_MS).then((done) => done || socket.destroy());
     },
   };
 }

@@ -7,7 +7,7 @@
 import type { StompChannel } from "../channel.ts";
 import { StompConfig, type StompConfigOptions } from "../config.ts";
 import { establish, type StompClientConnectOptions } from "../connect.ts";
-import { StompConnectionError } from "../errors.ts";
+import { StompConnectionError, StompError } from "../errors.ts";
 import { StompFailoverTransport } from "../failover.ts";
 import type { StompBody, StompFrame, StompHeadersInit, StompHeartBeat } from "../frame.ts";
 import type { StompToken } from "../commands.ts";
@@ -46,6 +46,10 @@ export class Stomp {
   #inbox: (StompFrame | Error)[] = [];
   #waiter?: Deferred<void>;
   #lost?: StompConnectionError;
+  /** Set by disconnect() and close(): the EOF that follows is ours, not the broker's doing. */
+  #closing = false;
+  /** The last connection ended with a clean EOF (no I/O error). */
+  #cleanEnd = false;
 
   /** A client for `config`, or for a URI plus options. Nothing connects until {@link Stomp.connect}. */
   constructor(config: StompConfig | string, options?: StompConfigOptions) {
@@ -62,6 +66,7 @@ export class Stomp {
   async connect(options: StompClientConnectOptions = {}): Promise<StompFrame> {
     if (this.#channel) throw new StompConnectionError("already connected");
     this.#lost = undefined;
+    this.#closing = this.#cleanEnd = false;
     this.#inbox = [];
     const { channel, connected } = await establish(this.config, this.#transport, this.session, options, {
       frame: (frame) => this.#push(frame),
@@ -69,6 +74,8 @@ export class Stomp {
       frameError: (error) => this.#push(error),
       closed: (error) => this.#closed(error),
     }, (channel) => this.#replay(channel));
+    // Later sequences (reconnects) are limited by maxReconnectAttempts, not the startup limit.
+    this.#transport.connected();
     if (this.#lost === undefined) this.#channel = channel;
     return connected;
   }
@@ -84,6 +91,14 @@ export class Stomp {
   }
 
   #push(item: StompFrame | Error): void {
+    if (!(item instanceof Error) && item.command === "RECEIPT") {
+      // Checked on arrival, while the session still knows its receipts: a lost connection clears them.
+      try {
+        this.session.receipt(item);
+      } catch (error) {
+        item = error as Error;
+      }
+    }
     this.#inbox.push(item);
     this.#wake();
   }
@@ -95,9 +110,10 @@ export class Stomp {
   }
 
   #closed(error?: StompConnectionError): void {
-    const expected = this.#channel === undefined || this.#channel.closing && error === undefined;
+    const where = this.#channel ? `${this.#channel.connection.info}: ` : "";
+    this.#cleanEnd = error === undefined;
     this.#lost = error ??
-      new StompConnectionError(expected ? "not connected" : "the broker closed the connection");
+      new StompConnectionError(this.#closing ? "not connected" : `${where}the broker closed the connection`);
     this.#channel = undefined;
     // Keep the subscriptions: the next connect() replays them.
     if (this.session.state !== SessionState.DISCONNECTED) this.session.close({ flush: false });
@@ -119,6 +135,8 @@ export class Stomp {
   ): Promise<void> {
     const channel = this.#open();
     const frame = this.session.disconnect(receipt);
+    // From here on the broker closing the connection is what we asked for.
+    this.#closing = true;
     try {
       await this.sendFrame(frame);
       if (receipt !== undefined) {
@@ -143,12 +161,13 @@ export class Stomp {
         !(item instanceof Error) && item.command === "RECEIPT" && item.headers["receipt-id"] === id
       );
       if (at >= 0) {
-        this.session.receipt(this.#inbox.splice(at, 1)[0] as StompFrame);
+        this.#inbox.splice(at, 1);
         return;
       }
       if (!this.#channel) {
-        if (this.#lost?.cause === undefined && this.#lost?.message === "not connected") return;
-        throw this.#lost;
+        // The broker hung up cleanly after DISCONNECT without a RECEIPT (RabbitMQ Web-STOMP).
+        if (this.#cleanEnd) return;
+        throw this.#lost ?? new StompConnectionError("not connected");
       }
       await (this.#waiter ??= new Deferred<void>()).promise;
     }
@@ -165,6 +184,7 @@ export class Stomp {
     headers?: StompHeadersInit,
     receipt?: string,
   ): Promise<void> {
+    this.#open();
     const { headers: h, transaction } = withContentLength(body, headers);
     await this.sendFrame(this.session.send(destination, body, h, { receipt, transaction }));
   }
@@ -217,28 +237,32 @@ export class Stomp {
 
   /**
    * Runs `fn` inside a transaction: BEGIN, then COMMIT when `fn` resolves, or ABORT and rethrow
-   * when it throws. `fn` gets the transaction id to put on its sends and acks.
+   * when it throws. `fn` gets the transaction id to put on its sends and acks. With a `receipt`,
+   * the frames ask for `<receipt>-begin` and `<receipt>-commit` (or `<receipt>-abort`), as
+   * stompest did: one id cannot be outstanding twice.
    */
   async transaction<T>(
     fn: (transaction: string) => Promise<T> | T,
     { id, receipt }: { id?: string; receipt?: string } = {},
   ): Promise<T> {
-    const transaction = await this.begin(id, receipt);
+    const suffixed = (what: string) => receipt === undefined ? undefined : `${receipt}-${what}`;
+    const transaction = await this.begin(id, suffixed("begin"));
     let result: T;
     try {
       result = await fn(transaction);
     } catch (error) {
-      if (this.#channel) await this.abort(transaction, receipt);
+      if (this.#channel) await this.abort(transaction, suffixed("abort"));
       throw error;
     }
-    await this.commit(transaction, receipt);
+    await this.commit(transaction, suffixed("commit"));
     return result;
   }
 
   /**
    * The next frame from the broker (MESSAGE, RECEIPT or ERROR; heart-beats are consumed). A
-   * RECEIPT is checked against the session; an ERROR frame is thrown as
-   * {@link StompProtocolError} with `frame`. Fails with StompCancelledError when the timeout
+   * RECEIPT was checked against the session when it arrived (one nobody asked for is thrown here
+   * as {@link StompProtocolError}); an ERROR frame is thrown as {@link StompProtocolError} with
+   * `frame`. A frame the parser could not read is thrown as StompFrameError, in order. Fails with StompCancelledError when the timeout
    * runs out or the signal aborts, and with {@link StompConnectionError} once the connection is
    * gone and every frame received before was taken.
    */
@@ -254,8 +278,7 @@ export class Stomp {
   #take(): StompFrame {
     const item = this.#inbox.shift()!;
     if (item instanceof Error) throw item;
-    if (item.command === "RECEIPT") this.session.receipt(item);
-    else if (item.command === "ERROR") throw this.session.error(item);
+    if (item.command === "ERROR") throw this.session.error(item);
     return item;
   }
 
@@ -283,9 +306,8 @@ export class Stomp {
     try {
       await channel.send(frame);
     } catch (error) {
-      throw error instanceof StompConnectionError
-        ? error
-        : new StompConnectionError("write failed", { cause: error });
+      // A frame that cannot be encoded (StompFrameError) was not written: the connection is fine.
+      throw error instanceof StompError ? error : new StompConnectionError("write failed", { cause: error });
     }
     this.session.sent();
   }
@@ -299,6 +321,7 @@ export class Stomp {
   /** Closes the connection without DISCONNECT. `flush: false` keeps subscriptions for the next connect. */
   async close({ flush = true }: { flush?: boolean } = {}): Promise<void> {
     const channel = this.#channel;
+    this.#closing = true;
     this.#channel = undefined;
     this.#lost = new StompConnectionError("not connected");
     if (channel) {

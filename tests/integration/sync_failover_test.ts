@@ -1,0 +1,136 @@
+// Failover and reconnects of the sync client against the real brokers: a dead broker in the
+// failover URI, the startup and reconnect limits, and a socket that fails under a connected client
+// whose subscriptions connect() then replays.
+import assert from "node:assert/strict";
+import { SPEC, StompConnectionError, StompConnectTimeout } from "../../mod.ts";
+import { uniqueQueue } from "../helpers/brokers.ts";
+import {
+  assertNoSecret,
+  collect,
+  deadPort,
+  eachTarget,
+  expectMessage,
+  expectReceipt,
+  killable,
+  matrix,
+  open,
+  produce,
+  stomp,
+  withPort,
+} from "./sync_helpers.ts";
+
+const FAST = "randomize=false&initialReconnectDelay=1";
+
+eachTarget("failover: a dead first broker is skipped with startupMaxReconnectAttempts", async (t) => {
+  const dead = withPort(t, deadPort());
+  const k = killable(t);
+  await using client = stomp(t, {
+    uri: `failover:(${dead},${t.endpoint.uri})?${FAST}&startupMaxReconnectAttempts=1`,
+    connector: k.connector,
+  });
+  await open(client);
+  assert.deepEqual(k.attempts, [dead, t.endpoint.uri]);
+  const queue = uniqueQueue("sync-failover");
+  await client.subscribe(queue, {}, "sub");
+  await expectReceipt(client, "sub");
+  await client.send(queue, "through the live broker");
+  await expectMessage(client, "through the live broker");
+  await client.disconnect({ receipt: "bye" });
+});
+
+eachTarget(
+  "failover: without startupMaxReconnectAttempts the dead broker ends it (StompConnectTimeout)",
+  async (t) => {
+    const port = deadPort();
+    const dead = withPort(t, port);
+    const k = killable(t);
+    const passcode = `secret-${crypto.randomUUID()}`;
+    const client = stomp(t, {
+      uri: `failover:(${dead},${t.endpoint.uri})?${FAST}`,
+      connector: k.connector,
+      passcode,
+    });
+    const error = await client.connect().catch((e) => e);
+    assert.ok(error instanceof StompConnectTimeout, `expected StompConnectTimeout, got ${error}`);
+    assert.equal(error.attempts, 1);
+    assert.match(error.message, /after 1 attempt \(startupMaxReconnectAttempts=0\)/);
+    assert.ok(error.cause instanceof StompConnectionError);
+    assert.match((error.cause as Error).message, new RegExp(`:${port}\\b`));
+    assert.equal(k.attempts.length, 1, "the live broker is never tried");
+    assertNoSecret(error, passcode);
+    await assert.rejects(client.send("/queue/x", "x"), StompConnectionError);
+    await client.close();
+  },
+);
+
+eachTarget("failover: only dead brokers: gives up after 1 + startupMaxReconnectAttempts tries", async (t) => {
+  const [a, b] = [withPort(t, deadPort()), withPort(t, deadPort())];
+  const k = killable(t);
+  const client = stomp(t, {
+    uri: `failover:(${a},${b})?${FAST}&startupMaxReconnectAttempts=3`,
+    connector: k.connector,
+  });
+  const error = await client.connect().catch((e) => e);
+  assert.ok(error instanceof StompConnectTimeout, `expected StompConnectTimeout, got ${error}`);
+  assert.equal(error.attempts, 4);
+  assert.deepEqual(k.attempts, [a, b, a, b]);
+  await client.close();
+});
+
+eachTarget("failover: once connected, a reconnect is limited by maxReconnectAttempts", async (t) => {
+  const dead = withPort(t, deadPort());
+  const k = killable(t);
+  await using client = stomp(t, {
+    uri: `failover:(${dead},${t.endpoint.uri})?${FAST}&startupMaxReconnectAttempts=1&maxReconnectAttempts=0`,
+    connector: k.connector,
+  });
+  await open(client);
+  assert.equal(k.attempts.length, 2);
+  await client.close({ flush: false });
+  const error = await client.connect().catch((e) => e);
+  assert.ok(error instanceof StompConnectTimeout, `expected StompConnectTimeout, got ${error}`);
+  assert.match(error.message, /maxReconnectAttempts=0/);
+  assert.equal(k.attempts.length, 3);
+});
+
+matrix(
+  "socket failure: the next call fails, connect() replays the subscription, messages flow",
+  async (c) => {
+    const queue = uniqueQueue("sync-replay");
+    const k = killable(c.target);
+    await using client = c.client({ connector: k.connector });
+    await open(client, c.version);
+    const ack = SPEC[c.version].ackModes.has("client-individual") ? "client-individual" : "client";
+    const token = await client.subscribe(queue, { ack }, "sub");
+    await expectReceipt(client, "sub");
+    await produce(c, queue, ["before"]);
+    const before = await expectMessage(client, "before");
+    assert.notEqual(before.headers.redelivered, "true");
+
+    await k.kill("simulated socket failure");
+    const lost = await client.receiveFrame({ timeout: 5000 }).catch((e) => e);
+    assert.ok(lost instanceof StompConnectionError, `expected StompConnectionError, got ${lost}`);
+    assert.match(lost.message, /simulated socket failure/);
+    await assert.rejects(client.ack(before), StompConnectionError);
+    await assert.rejects(client.send(queue, "lost"), StompConnectionError);
+    await assert.rejects(client.receiveFrame({ timeout: 10 }), StompConnectionError);
+    assert.deepEqual([...client.session].map((s) => s.token), [token], "the subscription is kept");
+
+    await open(client, c.version);
+    assert.equal(k.attempts.length, 2);
+    // The replayed SUBSCRIBE asks for its receipt again; the unacked message comes back to it.
+    const [again] = await collect(client, ["sub"], 1);
+    assert.equal(again.text(), "before");
+    assert.equal(again.headers.redelivered, "true");
+    const id = client.session.subscription(token)?.id;
+    if (SPEC[c.version].subscribeNeedsId) assert.equal(again.headers.subscription, id);
+    await client.ack(again, "ack-again");
+    await expectReceipt(client, "ack-again");
+    await produce(c, queue, ["after"]);
+    const after = await expectMessage(client, "after");
+    if (SPEC[c.version].subscribeNeedsId) assert.equal(after.headers.subscription, id);
+    await client.ack(after, "ack-after");
+    await expectReceipt(client, "ack-after");
+    await client.disconnect({ receipt: "bye" });
+  },
+);
