@@ -24,11 +24,13 @@
  * @module
  */
 
-import { denoConnector } from "./src/connectors/deno.ts";
+import { denoConnector, denoWebSocketConnector } from "./src/connectors/deno.ts";
 import { registerConnector } from "./src/connectors/registry.ts";
 
+// Deno's own WebSocket can trust a custom CA for wss:// (the global one cannot be told one).
 if ((globalThis as { Deno?: { connect?: unknown } }).Deno?.connect) {
   registerConnector(["tcp", "ssl"], denoConnector);
+  registerConnector(["ws", "wss"], denoWebSocketConnector);
 }
 
 export * from "./src/core.ts";

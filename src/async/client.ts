@@ -23,14 +23,16 @@ import { withContentLength } from "../send_headers.ts";
 import { StompSession } from "../session.ts";
 import { RESERVED_MESSAGE_HEADERS, SPEC, type StompAckMode } from "../spec.ts";
 import { deadline, Deferred } from "../wait.ts";
-import { HeartBeater, type StompHeartBeatFactors, type StompTicker, timerTicker } from "./heartbeat.ts";
+import {
+  DEFAULT_HEART_BEAT_FACTORS,
+  HeartBeater,
+  type StompHeartBeatFactors,
+  type StompTicker,
+  timerTicker,
+} from "./heartbeat.ts";
 import type { StompAckCallOptions, StompMessage } from "./message.ts";
 import { StatusHub, type StompStatusEvent } from "./status.ts";
-import {
-  StompAsyncSubscription,
-  type StompSubscribeOptions,
-  type StompSubscriptionHost,
-} from "./subscription.ts";
+import { StompAsyncSubscription, type StompSubscribeOptions } from "./subscription.ts";
 
 /**
  * What the async client adds to {@link StompConfigOptions}.
@@ -38,7 +40,7 @@ import {
  * @example
  * ```ts
  * import type { AsyncStompOptions } from "./client.ts";
- * const options: AsyncStompOptions = { reconnect: true, receiptTimeout: 5000, heartBeatFactors: { send: 0.8, receive: 2 } };
+ * const options: AsyncStompOptions = { reconnect: true, receiptTimeout: 5000, heartBeatFactors: { send: 0.8, receive: 3 } };
  * ```
  */
 export interface AsyncStompOptions {
@@ -46,7 +48,7 @@ export interface AsyncStompOptions {
   readonly reconnect?: boolean;
   /** Milliseconds to wait for a RECEIPT when the call gives no timeout. Default 10,000. */
   readonly receiptTimeout?: number;
-  /** Heart-beat slack factors (default send 0.8, receive 2). */
+  /** Heart-beat slack factors (default send 0.8, receive 3: why 3 is told in heartbeat.ts). */
   readonly heartBeatFactors?: StompHeartBeatFactors;
   /** Timers for heart-beats (default the global timers). */
   readonly ticker?: StompTicker;
@@ -131,7 +133,7 @@ export class AsyncStomp {
     this.#options = {
       reconnect: options.reconnect ?? true,
       receiptTimeout: options.receiptTimeout ?? 10_000,
-      heartBeatFactors: options.heartBeatFactors ?? { send: 0.8, receive: 2 },
+      heartBeatFactors: options.heartBeatFactors ?? DEFAULT_HEART_BEAT_FACTORS,
       ticker: options.ticker ?? timerTicker,
     };
     this.#disconnected.resolve();
@@ -386,7 +388,9 @@ export class AsyncStomp {
 
   /**
    * Sends a message; with `receipt`, resolves once the broker confirmed it. `content-length` is
-   * added for you; `"content-length": false` in the headers leaves it out.
+   * added for you; `"content-length": false` in the headers leaves it out. Inside a transaction
+   * do not wait for a receipt before committing: RabbitMQ answers it only at COMMIT (and never
+   * after ABORT).
    */
   async send(
     destination: string,

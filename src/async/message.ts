@@ -13,7 +13,7 @@ import type { StompFrame, StompHeaders } from "../frame.ts";
  * @example
  * ```ts
  * import type { StompAckCallOptions } from "./message.ts";
- * const options: StompAckCallOptions = { receipt: true, transaction: "tx-1" };
+ * const options: StompAckCallOptions = { receipt: true, transaction: "tx-1", headers: { requeue: "false" } };
  * ```
  */
 export interface StompAckCallOptions {
@@ -25,6 +25,11 @@ export interface StompAckCallOptions {
   readonly timeout?: number;
   /** Aborts the wait for the receipt. */
   readonly signal?: AbortSignal;
+  /**
+   * Extra headers, e.g. RabbitMQ's `requeue: "false"` on a NACK (drop instead of requeue). They
+   * cannot replace the headers that identify the message, nor `receipt` or `transaction`.
+   */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** What a message needs from its subscription; internal to the async client. */

@@ -50,7 +50,12 @@ export type StompMessageFailedHandler = (error: unknown, message: StompMessage) 
  * ```
  */
 export interface StompSubscribeOptions {
-  /** Ack mode; the `ack` header wins when both are given. Default `auto`, or `client-individual` with a handler. */
+  /**
+   * Ack mode; the `ack` header wins when both are given. Default `auto`, or with a handler
+   * `client-individual` (`client` in 1.0, which has nothing else). A `client` ACK is cumulative,
+   * and on RabbitMQ it covers every earlier message of the connection, of every subscription:
+   * keep a `client` subscription on a connection of its own there.
+   */
   readonly ack?: StompAckMode;
   /** Wait for the broker's RECEIPT of the SUBSCRIBE (`true` generates an id). */
   readonly receipt?: boolean | string;
@@ -64,7 +69,7 @@ export interface StompSubscribeOptions {
   readonly errorDestination?: string;
   /** Replaces the failed-handler policy. */
   readonly onMessageFailed?: StompMessageFailedHandler;
-  /** Handler calls running at once (default 1, which keeps order). */
+  /** Handler calls running at once (default 1, which keeps order; always 1 with `client` acks). */
   readonly concurrency?: number;
   /** Milliseconds to wait for the receipt. */
   readonly timeout?: number;
@@ -292,8 +297,13 @@ export class StompAsyncSubscription implements AsyncIterable<StompMessage> {
     };
   }
 
-  /** Runs `handler` over the messages, `concurrency` at a time, until the subscription ends. */
+  /**
+   * Runs `handler` over the messages, `concurrency` at a time, until the subscription ends. With
+   * `client` acks one at a time: their ACK is cumulative, so acking a later message would also
+   * settle an earlier one whose handler is still running (and may fail).
+   */
   async pump(handler: StompMessageHandler, concurrency: number): Promise<void> {
+    if (this.ackMode === "client") concurrency = 1;
     const running = new Set<Promise<void>>();
     for (;;) {
       let message: StompMessage | undefined;

@@ -14,6 +14,8 @@
 
 import { type StompTicker, timerTicker } from "./heartbeat.ts";
 
+export type { StompTicker } from "./heartbeat.ts";
+
 // Runs inside the Worker: [id, ms] starts a timer that posts `id` back when due, [id, -1] cancels
 // it. The first message (0) tells the page that the script loaded.
 const WORKER_SCRIPT = `"use strict";

@@ -1,0 +1,159 @@
+// AsyncStomp subscriptions against RabbitMQ and ActiveMQ (TCP, TLS, Web-STOMP; 1.0-1.2): leaving
+// the loop unsubscribes, a connection dropped underneath is replaced and the subscription replayed,
+// and NACK does what each broker does with it.
+import assert from "node:assert/strict";
+import type { StompMessage } from "../../mod.ts";
+import { uniqueQueue } from "../helpers/brokers.ts";
+import {
+  ALL_VERSIONS,
+  connected,
+  drainToMarker,
+  foreverUri,
+  Inbox,
+  individualAck,
+  matrix,
+  statusUntil,
+  TappedConnector,
+  VERSIONS_11_UP,
+  WAIT_MS,
+} from "./async_helpers.ts";
+
+matrix(
+  "leaving the loop unsubscribes: no more deliveries to it",
+  ALL_VERSIONS,
+  async ({ endpoint, version }) => {
+    const queue = uniqueQueue("unsub");
+    const c = await connected(endpoint, version);
+    try {
+      const sub = await c.subscribe(queue, {}, { ack: individualAck(version), receipt: true });
+      await c.send(queue, "one", {}, { receipt: true });
+      let seen: StompMessage | undefined;
+      for await (const msg of sub) {
+        seen = msg;
+        await msg.ack();
+        break;
+      }
+      assert.equal(seen?.text(), "one");
+      assert.equal(sub.ended, true);
+      // Were the old subscription still there, the broker would hand "two" to it (unacked, with a
+      // prefetch of 100) or share the queue between both; the new one gets it.
+      await c.send(queue, "two", {}, { receipt: true });
+      const fresh = await c.subscribe(queue, {}, { ack: individualAck(version), receipt: true });
+      const inbox = new Inbox(fresh);
+      const two = await inbox.next();
+      assert.equal(two.text(), "two");
+      assert.notEqual(two.headers.redelivered, "true");
+      await two.ack();
+      await c.send(queue, "three", {}, { receipt: true });
+      assert.equal((await inbox.next()).text(), "three");
+      assert.equal(sub.buffered, 0);
+      await c.disconnect();
+    } finally {
+      await c.close();
+    }
+  },
+);
+
+matrix(
+  "a connection dropped underneath: reconnect, replay, unacked redelivered, stale ack ignored",
+  ALL_VERSIONS,
+  async ({ endpoint, version }) => {
+    const queue = uniqueQueue("replay");
+    const tap = new TappedConnector();
+    const c = await connected(endpoint, version, { connector: tap.connector }, foreverUri(endpoint));
+    try {
+      const sub = await c.subscribe(queue, { "x-sub": "kept" }, {
+        ack: individualAck(version),
+        receipt: true,
+      });
+      const inbox = new Inbox(sub);
+      await c.send(queue, "before", {}, { receipt: true });
+      const before = await inbox.next();
+      assert.equal(before.text(), "before");
+      const events = c.status();
+      await tap.kill();
+      const seen = await statusUntil(events, (e) => e.type === "connected", WAIT_MS);
+      assert.deepEqual(seen.map((e) => e.type).filter((t) => t !== "reconnecting"), [
+        "disconnected",
+        "connected",
+      ]);
+      assert.equal(tap.opened, 2);
+      // The ack of a message from the dead connection is not sent: the broker redelivers it anyway.
+      await before.ack();
+      const again = await inbox.next();
+      assert.equal(again.text(), "before");
+      assert.equal(again.headers.redelivered, "true");
+      assert.equal(again.generation, before.generation + 1);
+      await again.ack({ receipt: true });
+      await c.send(queue, "after", {}, { receipt: true });
+      const after = await inbox.next();
+      assert.equal(after.text(), "after");
+      await after.ack();
+      await c.disconnect();
+    } finally {
+      await c.close();
+    }
+    assert.deepEqual(await drainToMarker(endpoint, version, queue), []);
+  },
+);
+
+matrix(
+  "NACK: RabbitMQ requeues unless requeue:false",
+  VERSIONS_11_UP,
+  async ({ endpoint, version }) => {
+    const queue = uniqueQueue("nack");
+    const c = await connected(endpoint, version);
+    try {
+      const inbox = new Inbox(await c.subscribe(queue, {}, { ack: "client-individual", receipt: true }));
+      await c.send(queue, "rejected", {}, { receipt: true });
+      const first = await inbox.next();
+      await first.nack();
+      const requeued = await inbox.next();
+      assert.equal(requeued.text(), "rejected");
+      assert.equal(requeued.headers.redelivered, "true");
+      await requeued.nack({ headers: { requeue: "false" }, receipt: true });
+      await c.send(queue, "next", {}, { receipt: true });
+      const next = await inbox.next();
+      assert.equal(next.text(), "next", "requeue:false dropped the message");
+      await next.ack();
+      await c.disconnect();
+    } finally {
+      await c.close();
+    }
+    assert.deepEqual(await drainToMarker(endpoint, version, queue), []);
+  },
+  { brokers: ["rabbitmq"] },
+);
+
+matrix(
+  "NACK: ActiveMQ sends a persistent message to ActiveMQ.DLQ",
+  VERSIONS_11_UP,
+  async ({ endpoint, version }) => {
+    const queue = uniqueQueue("nack");
+    const tag = crypto.randomUUID();
+    const c = await connected(endpoint, version);
+    try {
+      const inbox = new Inbox(await c.subscribe(queue, {}, { ack: "client-individual", receipt: true }));
+      await c.send(queue, "to the DLQ", { persistent: "true", testTag: tag }, { receipt: true });
+      const rejected = await inbox.next();
+      await rejected.nack({ receipt: true });
+      // The DLQ is shared: a selector picks this test's message.
+      const dlq = new Inbox(
+        await c.subscribe("/queue/ActiveMQ.DLQ", { selector: `testTag = '${tag}'` }, {
+          ack: "client-individual",
+          receipt: true,
+        }),
+      );
+      const dead = await dlq.next();
+      assert.equal(dead.text(), "to the DLQ");
+      assert.equal(dead.headers["original-destination"], queue);
+      await dead.ack({ receipt: true });
+      await c.send(queue, "next", {}, { receipt: true });
+      assert.equal((await inbox.next(WAIT_MS)).text(), "next", "the NACKed message is not redelivered");
+      await c.disconnect();
+    } finally {
+      await c.close();
+    }
+  },
+  { brokers: ["activemq"] },
+);
