@@ -38,3 +38,9 @@ export {
 } from "./async/subscription.ts";
 export type { StompStatusEvent } from "./async/status.ts";
 export { type StompHeartBeatFactors, type StompTicker, timerTicker } from "./async/heartbeat.ts";
+export {
+  defaultTicker,
+  type StompWorkerTicker,
+  type StompWorkerTickerOptions,
+  workerTicker,
+} from "./async/worker_ticker.ts";

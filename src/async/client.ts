@@ -28,9 +28,9 @@ import {
   HeartBeater,
   type StompHeartBeatFactors,
   type StompTicker,
-  timerTicker,
 } from "./heartbeat.ts";
 import type { StompAckCallOptions, StompMessage } from "./message.ts";
+import { defaultTicker } from "./worker_ticker.ts";
 import { StatusHub, type StompStatusEvent } from "./status.ts";
 import { StompAsyncSubscription, type StompSubscribeOptions } from "./subscription.ts";
 
@@ -50,7 +50,7 @@ export interface AsyncStompOptions {
   readonly receiptTimeout?: number;
   /** Heart-beat slack factors (default send 0.8, receive 3: why 3 is told in heartbeat.ts). */
   readonly heartBeatFactors?: StompHeartBeatFactors;
-  /** Timers for heart-beats (default the global timers). */
+  /** Timers for heart-beats (default `defaultTicker()`: a Worker in browser pages, so background tabs keep beating). */
   readonly ticker?: StompTicker;
 }
 
@@ -134,7 +134,7 @@ export class AsyncStomp {
       reconnect: options.reconnect ?? true,
       receiptTimeout: options.receiptTimeout ?? 10_000,
       heartBeatFactors: options.heartBeatFactors ?? DEFAULT_HEART_BEAT_FACTORS,
-      ticker: options.ticker ?? timerTicker,
+      ticker: options.ticker ?? defaultTicker(),
     };
     this.#disconnected.resolve();
   }
