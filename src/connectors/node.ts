@@ -115,15 +115,16 @@ export function nodeConnection(socket: net.Socket, uri: string): StompConnection
         });
       });
     },
-    async close(): Promise<void> {
+    close(): Promise<void> {
       closing = true;
-      if (socket.destroyed) return;
+      if (socket.destroyed) return Promise.resolve();
       const closed = firstEvent(socket, ["close"]);
       socket.end();
       stream.end();
       // The FIN is on its way; drop the socket if the peer does not finish the close in time,
       // without making the caller wait for that (a failed connect must not outlast its timeout).
       settleWithin(closed, CLOSE_GRACE_MS).then((done) => done || socket.destroy());
+      return Promise.resolve();
     },
   };
 }
