@@ -40,6 +40,7 @@ export type { StompStatusEvent } from "./async/status.ts";
 export { type StompHeartBeatFactors, type StompTicker, timerTicker } from "./async/heartbeat.ts";
 export {
   defaultTicker,
+  type StompTickerWorker,
   type StompWorkerTicker,
   type StompWorkerTickerOptions,
   workerTicker,

@@ -44,6 +44,8 @@ const dashboard = {
   total: 0,
   messages: [],
   events: [],
+  /** How many events of each type, all told (the list above keeps only the latest). */
+  eventCounts: {},
   values: [],
   tickerMode: base.mode ?? "timers",
   client: undefined,
@@ -65,6 +67,7 @@ function setState(state) {
 
 function logEvent(type, detail = "") {
   dashboard.events.push({ at: Date.now(), type, detail });
+  dashboard.eventCounts[type] = (dashboard.eventCounts[type] ?? 0) + 1;
   if (dashboard.events.length > KEEP_EVENTS) dashboard.events.shift();
   const li = document.createElement("li");
   li.className = type;

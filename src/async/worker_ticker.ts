@@ -60,7 +60,29 @@ export interface StompWorkerTicker extends StompTicker {
  */
 export interface StompWorkerTickerOptions {
   /** Starts the Worker for a script URL (default: `new Worker(url, { type: "module" })`). */
-  readonly createWorker?: (url: string) => Worker;
+  readonly createWorker?: (url: string) => StompTickerWorker;
+}
+
+/**
+ * The part of a Worker the ticker uses, stated structurally so that the declarations need no DOM
+ * library (a Node project type-checks them with `lib: ["esnext"]`). A real `Worker` fits it.
+ *
+ * @example
+ * ```ts
+ * import type { StompTickerWorker } from "./worker_ticker.ts";
+ * const make = (url: string): StompTickerWorker => new Worker(url, { type: "module" });
+ * ```
+ */
+export interface StompTickerWorker {
+  /** Sends `[id, ms]` (start) or `[id, -1]` (cancel) to the Worker. */
+  postMessage(message: unknown): void;
+  /** Ends the Worker. */
+  terminate(): void;
+  /** `message` delivers fired timer ids; `error` and `messageerror` make the ticker fall back. */
+  addEventListener(
+    type: string,
+    listener: (event: { data?: unknown; preventDefault?(): void }) => void,
+  ): void;
 }
 
 interface Pending {
@@ -85,7 +107,7 @@ interface Pending {
  */
 export function workerTicker(options: StompWorkerTickerOptions = {}): StompWorkerTicker {
   const pending = new Map<number, Pending>();
-  let worker: Worker | undefined;
+  let worker: StompTickerWorker | undefined;
   let url: string | undefined;
   let failed = !canMakeWorker() && options.createWorker === undefined;
   let nextId = 1;
@@ -111,19 +133,19 @@ export function workerTicker(options: StompWorkerTickerOptions = {}): StompWorke
     revoke();
     for (const [id, entry] of pending) if (entry.timer === undefined) onTimers(id, entry);
   };
-  const start = (): Worker | undefined => {
+  const start = (): StompTickerWorker | undefined => {
     if (worker || failed) return worker;
     try {
       url = URL.createObjectURL(new Blob([WORKER_SCRIPT], { type: "text/javascript" }));
       const w = (options.createWorker ?? ((u: string) => new Worker(u, { type: "module" })))(url);
       w.addEventListener("message", (event) => {
-        const id = (event as MessageEvent<number>).data;
+        const id = event.data as number;
         if (id === 0) revoke();
         else fire(id);
       });
       // A Worker that cannot load (blocked by a CSP, say) reports it here, after the fact.
       w.addEventListener("error", (event) => {
-        event.preventDefault();
+        event.preventDefault?.();
         fallBack();
       });
       w.addEventListener("messageerror", fallBack);

@@ -298,8 +298,9 @@ describe("dashboard in Chromium over RabbitMQ Web-STOMP", () => {
     await page.click("#send");
     assert.equal((await heard({ text: token })).headers.origin, "page");
     await pageReceives("return new TextDecoder().decode(m.body) === a", token);
-    const events = await page.evaluate(() => dashboard.events.map((e) => e.type));
-    assert.ok(events.includes("disconnected") && events.includes("reconnecting"), events.join(","));
+    // Counted, not listed: a slow restart makes many reconnect attempts and the list keeps the latest.
+    const counts = await page.evaluate(() => dashboard.eventCounts);
+    assert.ok(counts.disconnected > 0 && counts.reconnecting > 0, JSON.stringify(counts));
     await page.screenshot({ path: join(RESULTS, "dashboard.png") });
   });
 
