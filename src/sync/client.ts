@@ -43,7 +43,9 @@ export class Stomp {
   readonly session: StompSession<unknown>;
   #transport: StompFailoverTransport;
   #channel?: StompChannel;
+  /** Received and not yet taken, from `#inboxHead` on (an index, because shift() is O(n)). */
   #inbox: (StompFrame | Error)[] = [];
+  #inboxHead = 0;
   #waiter?: Deferred<void>;
   #lost?: StompConnectionError;
   /** Set by disconnect() and close(): the EOF that follows is ours, not the broker's doing. */
@@ -68,6 +70,7 @@ export class Stomp {
     this.#lost = undefined;
     this.#closing = this.#cleanEnd = false;
     this.#inbox = [];
+    this.#inboxHead = 0;
     const { channel, connected } = await establish(this.config, this.#transport, this.session, options, {
       frame: (frame) => this.#push(frame),
       alive: () => this.session.received(),
@@ -157,7 +160,8 @@ export class Stomp {
 
   async #receipt(id: string): Promise<void> {
     for (;;) {
-      const at = this.#inbox.findIndex((item) =>
+      const at = this.#inbox.findIndex((item, i) =>
+        i >= this.#inboxHead &&
         !(item instanceof Error) && item.command === "RECEIPT" && item.headers["receipt-id"] === id
       );
       if (at >= 0) {
@@ -268,15 +272,23 @@ export class Stomp {
    */
   async receiveFrame(options: StompWaitOptions = {}): Promise<StompFrame> {
     for (;;) {
-      if (this.#inbox.length > 0) return this.#take();
+      if (this.#available()) return this.#take();
       if (!this.#channel) throw this.#lost ?? new StompConnectionError("not connected");
       const waiter = this.#waiter ??= new Deferred<void>();
       await deadline(waiter.promise, options, "receiveFrame");
     }
   }
 
+  #available(): boolean {
+    return this.#inboxHead < this.#inbox.length;
+  }
+
   #take(): StompFrame {
-    const item = this.#inbox.shift()!;
+    const item = this.#inbox[this.#inboxHead++];
+    if (this.#inboxHead === this.#inbox.length) {
+      this.#inbox = [];
+      this.#inboxHead = 0;
+    }
     if (item instanceof Error) throw item;
     if (item.command === "ERROR") throw this.session.error(item);
     return item;
@@ -287,15 +299,15 @@ export class Stomp {
    * Throws {@link StompConnectionError} when the connection is gone and nothing is left to read.
    */
   async canRead(timeout = 0): Promise<boolean> {
-    if (this.#inbox.length > 0) return true;
+    if (this.#available()) return true;
     if (!this.#channel) throw this.#lost ?? new StompConnectionError("not connected");
     if (timeout <= 0) return false;
     try {
       await deadline((this.#waiter ??= new Deferred<void>()).promise, { timeout }, "canRead");
     } catch {
-      return this.#inbox.length > 0;
+      return this.#available();
     }
-    if (this.#inbox.length > 0) return true;
+    if (this.#available()) return true;
     if (!this.#channel) throw this.#lost ?? new StompConnectionError("not connected");
     return false;
   }
