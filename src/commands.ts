@@ -1,6 +1,7 @@
 /**
  * Stateless STOMP commands: builders for every client frame and checks for every server frame.
  * Each per-version decision is a lookup in {@link SPEC}; {@link StompSession} adds the state.
+ * The builders live here; the server-frame checks live in `server_frames.ts` and are re-exported.
  *
  * @example
  * ```ts
@@ -12,22 +13,26 @@
  * @module
  */
 
-import { StompProtocolError } from "./errors.ts";
+import {
+  checkClientCommand,
+  checkCommand,
+  checkText,
+  fail,
+  getHeader,
+  isBeat,
+  type Pairs,
+  requireHeader,
+  setHeader,
+  toPairs,
+  toVersion,
+  toVersions,
+  withReceipt,
+} from "./command_checks.ts";
 import { type StompBody, StompFrame, type StompHeadersInit, StompHeartBeat } from "./frame.ts";
-import { checkVersion, Command, DEFAULT_VERSION, Header, SPEC, type StompVersion, VERSIONS } from "./spec.ts";
+import { parseHeartBeat, type StompToken } from "./server_frames.ts";
+import { Command, DEFAULT_VERSION, Header, SPEC, type StompVersion } from "./spec.ts";
 
-/**
- * Matches a MESSAGE to its subscription: `id:<subscription id>`, or (STOMP 1.0 only, for a
- * subscription without an id) `destination:<destination>`. The prefix keeps an id and a
- * destination that happen to be equal apart.
- *
- * @example
- * ```ts
- * import type { StompToken } from "./commands.ts";
- * const token: StompToken = "id:s1";
- * ```
- */
-export type StompToken = `id:${string}` | `destination:${string}`;
+export * from "./server_frames.ts";
 
 /**
  * What to connect with: credentials, extra headers, the versions offered (default: all), the
@@ -52,139 +57,6 @@ export interface StompConnectOptions {
   readonly host?: string;
   /** `[cx, cy]`: how often the client can send and wants to receive heart-beats, in ms (0 = never). */
   readonly heartBeats?: readonly [number, number];
-}
-
-/**
- * What the broker's CONNECTED frame settled: the version, the optional `server` and `session`
- * headers and the broker's heart-beat offer `[sx, sy]` (always `[0, 0]` without heart-beats).
- *
- * @example
- * ```ts
- * import { connected } from "./commands.ts";
- * import { StompFrame } from "./frame.ts";
- * const info = connected(new StompFrame("CONNECTED", { version: "1.2", "heart-beat": "0,500" }), ["1.1", "1.2"]);
- * console.log(info.version, info.heartBeat); // "1.2" [ 0, 500 ]
- * ```
- */
-export interface StompConnectedInfo {
-  /** The negotiated version. */
-  readonly version: StompVersion;
-  /** The `server` header, if sent. */
-  readonly server?: string;
-  /** The `session` header, if sent. */
-  readonly session?: string;
-  /** The broker's `[sx, sy]`. */
-  readonly heartBeat: readonly [number, number];
-}
-
-type Pairs = [string, string][];
-
-/** Bad input from the caller or the broker; errors never echo CONNECT headers (passcode). */
-function fail(message: string, options?: ErrorOptions & { frame?: StompFrame }): never {
-  throw new StompProtocolError(message, options);
-}
-
-function toVersion(v: unknown): StompVersion {
-  try {
-    return checkVersion(v as string);
-  } catch (cause) {
-    return fail(`unsupported STOMP version ${JSON.stringify(v)}`, { cause });
-  }
-}
-
-/** Offered versions, validated, deduplicated and sorted oldest first. */
-function toVersions(versions: readonly StompVersion[] | undefined): StompVersion[] {
-  if (versions === undefined) return [...VERSIONS];
-  const wanted = new Set(Array.from(versions, toVersion));
-  if (wanted.size === 0) fail("no STOMP version offered");
-  return VERSIONS.filter((v) => wanted.has(v));
-}
-
-function toPairs(headers: StompHeadersInit | undefined): Pairs {
-  if (headers === undefined) return [];
-  if (Array.isArray(headers)) return headers.map(([k, v]) => [k, v]);
-  const pairs: Pairs = [];
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined) pairs.push([name, String(value)]);
-  }
-  return pairs;
-}
-
-const getHeader = (pairs: Pairs, name: string) => pairs.find(([k]) => k === name)?.[1];
-
-/** Sets `name` (dropping any earlier entry, which would win on the wire) unless value is undefined. */
-function setHeader(pairs: Pairs, name: string, value: string | undefined): Pairs {
-  if (value === undefined) return pairs;
-  const kept = pairs.filter(([k]) => k !== name);
-  kept.push([name, value]);
-  return kept;
-}
-
-function checkText(what: string, value: unknown, command: string): string {
-  if (typeof value !== "string" || value === "") fail(`${command}: ${what} must be a non-empty string`);
-  return value;
-}
-
-function withReceipt(pairs: Pairs, receipt: string | undefined, command: string): Pairs {
-  if (receipt === undefined) return pairs;
-  return setHeader(pairs, Header.RECEIPT, checkText("receipt", receipt, command));
-}
-
-function checkClientCommand(command: string, version: StompVersion): void {
-  if (!SPEC[version].clientCommands.has(command)) fail(`${command} does not exist in STOMP ${version}`);
-}
-
-function checkCommand(frame: StompFrame, command: string): void {
-  if (!(frame instanceof StompFrame)) fail(`expected a ${command} frame, got ${String(frame)}`);
-  if (frame.command !== command) fail(`expected a ${command} frame, got ${frame.info()}`);
-}
-
-function requireHeader(frame: StompFrame, name: string, why = ""): string {
-  const value = frame.headers[name];
-  if (value === undefined) fail(`${frame.command} frame without ${name} header${why}: ${frame.info()}`);
-  return value;
-}
-
-const isBeat = (n: unknown) => typeof n === "number" && Number.isSafeInteger(n) && n >= 0;
-
-/**
- * Parses a `heart-beat` header value: two non-negative integers separated by a comma.
- * Throws {@link StompProtocolError} for anything else (`-1,0`, `2`, `,2`, `a,b`).
- *
- * @example
- * ```ts
- * import { parseHeartBeat } from "./commands.ts";
- * console.log(parseHeartBeat("1000,0")); // [ 1000, 0 ]
- * ```
- */
-export function parseHeartBeat(value: string): [number, number] {
-  const match = /^ *(\d+) *, *(\d+) *$/.exec(value);
-  const beats = match ? [Number(match[1]), Number(match[2])] : [];
-  if (!match || !beats.every(isBeat)) {
-    fail(`invalid heart-beat ${JSON.stringify(value)} (two comma-separated non-negative integers required)`);
-  }
-  return beats as [number, number];
-}
-
-/**
- * The negotiated heart-beat periods in ms (0 = none): the client sends every max(cx, sy) unless
- * either is 0, and expects the server every max(sx, cy) unless either is 0.
- *
- * @example
- * ```ts
- * import { negotiateHeartBeat } from "./commands.ts";
- * console.log(negotiateHeartBeat([1, 2], [3, 4])); // { clientHeartBeat: 4, serverHeartBeat: 3 }
- * ```
- */
-export function negotiateHeartBeat(
-  client: readonly [number, number],
-  server: readonly [number, number],
-): { clientHeartBeat: number; serverHeartBeat: number } {
-  const [cx, cy] = client, [sx, sy] = server;
-  return {
-    clientHeartBeat: cx && sy ? Math.max(cx, sy) : 0,
-    serverHeartBeat: sx && cy ? Math.max(sx, cy) : 0,
-  };
 }
 
 function connectFrame(command: string, options: StompConnectOptions): StompFrame {
@@ -540,103 +412,4 @@ export function beat(version: StompVersion = DEFAULT_VERSION): StompHeartBeat {
   const v = toVersion(version);
   if (!SPEC[v].heartBeats) fail(`heart-beating does not exist in STOMP ${v}`);
   return StompHeartBeat.INSTANCE;
-}
-
-/**
- * Checks a CONNECTED frame against the versions offered: the `version` header (absent = 1.0)
- * must be one of them, and `heart-beat` (ignored without heart-beating) must be valid.
- *
- * @example
- * ```ts
- * import { connected } from "./commands.ts";
- * import { StompFrame } from "./frame.ts";
- * console.log(connected(new StompFrame("CONNECTED", { session: "s" }), ["1.0", "1.1"]).version); // "1.0"
- * ```
- */
-export function connected(
-  frame: StompFrame,
-  offeredVersions: readonly StompVersion[] = VERSIONS,
-): StompConnectedInfo {
-  checkCommand(frame, Command.CONNECTED);
-  const offered = toVersions(offeredVersions);
-  const header = frame.headers[Header.VERSION];
-  const version = header ?? "1.0";
-  if (!(offered as string[]).includes(version)) {
-    fail(
-      `the broker chose STOMP ${version}${
-        header === undefined ? " (no version header)" : ""
-      }, not one of those offered: ${offered.join(", ")}`,
-    );
-  }
-  const v = version as StompVersion;
-  const beats = frame.headers[Header.HEART_BEAT];
-  let heartBeat: [number, number] = [0, 0];
-  if (beats !== undefined && SPEC[v].heartBeats) {
-    try {
-      heartBeat = parseHeartBeat(beats);
-    } catch (cause) {
-      fail(`CONNECTED frame with an ${(cause as Error).message}`, { cause });
-    }
-  }
-  return {
-    version: v,
-    server: frame.headers[Header.SERVER],
-    session: frame.headers[Header.SESSION],
-    heartBeat,
-  };
-}
-
-/**
- * Checks a MESSAGE frame and returns the token of its subscription: `id:<subscription>` when the
- * frame names one (required in 1.1+), else (1.0) `destination:<destination>`.
- *
- * @example
- * ```ts
- * import { message } from "./commands.ts";
- * import { StompFrame } from "./frame.ts";
- * const frame = new StompFrame("MESSAGE", { destination: "/queue/a", "message-id": "m1", subscription: "s1" });
- * console.log(message(frame)); // "id:s1"
- * ```
- */
-export function message(frame: StompFrame, version?: StompVersion): StompToken {
-  checkCommand(frame, Command.MESSAGE);
-  const v = toVersion(version ?? frame.version);
-  requireHeader(frame, Header.MESSAGE_ID);
-  const destination = requireHeader(frame, Header.DESTINATION);
-  const subscription = frame.headers[Header.SUBSCRIPTION];
-  if (subscription !== undefined) return `id:${subscription}`;
-  if (SPEC[v].subscribeNeedsId) requireHeader(frame, Header.SUBSCRIPTION, ` (required in STOMP ${v})`);
-  return `destination:${destination}`;
-}
-
-/**
- * Checks a RECEIPT frame and returns its `receipt-id`.
- *
- * @example
- * ```ts
- * import { receipt } from "./commands.ts";
- * import { StompFrame } from "./frame.ts";
- * console.log(receipt(new StompFrame("RECEIPT", { "receipt-id": "r1" }))); // "r1"
- * ```
- */
-export function receipt(frame: StompFrame): string {
-  checkCommand(frame, Command.RECEIPT);
-  return requireHeader(frame, Header.RECEIPT_ID);
-}
-
-/**
- * Turns an ERROR frame into the {@link StompProtocolError} that carries it (returned, not thrown).
- *
- * @example
- * ```ts
- * import { error } from "./commands.ts";
- * import { StompFrame } from "./frame.ts";
- * const e = error(new StompFrame("ERROR", { message: "Bad CONNECT" }));
- * console.log(e.message, e.frame?.command); // "broker ERROR: Bad CONNECT" "ERROR"
- * ```
- */
-export function error(frame: StompFrame): StompProtocolError {
-  checkCommand(frame, Command.ERROR);
-  const text = frame.headers[Header.MESSAGE] ?? frame.text().split("\n", 1)[0].slice(0, 200);
-  return new StompProtocolError(`broker ERROR: ${text || "(no message)"}`, { frame });
 }

@@ -10,47 +10,14 @@
  * @module
  */
 
+import { type Dialect, DIALECTS, parseHeader, parseHeaderLines, quote } from "./dialect.ts";
 import { StompFrameError } from "./errors.ts";
 import { StompFrame, StompHeartBeat } from "./frame.ts";
+import { DEFAULT_PARSER_LIMITS, type StompParserLimits, withinLineLimits } from "./parser_limits.ts";
 import { copyOf } from "./pool.ts";
-import { checkVersion, DEFAULT_VERSION, SPEC, type StompVersion, UNESCAPED_COMMANDS } from "./spec.ts";
+import { checkVersion, DEFAULT_VERSION, type StompVersion, UNESCAPED_COMMANDS } from "./spec.ts";
 
-/**
- * Bounds on what the parser buffers. Exceeding one raises a {@link StompFrameError} whose `limit`
- * names it, as soon as it is exceeded: memory stays bounded even when a peer never sends the NUL.
- *
- * @example
- * ```ts
- * import { StompParser } from "./parser.ts";
- * const parser = new StompParser("1.2", { maxBodyBytes: 1 << 20 });
- * ```
- */
-export interface StompParserLimits {
-  /** Header block (every EOL included) plus body, in bytes. Default 64 MiB. */
-  readonly maxFrameBytes: number;
-  /** Body bytes. Default 64 MiB. */
-  readonly maxBodyBytes: number;
-  /** Header lines after the command line. Default 1000. */
-  readonly maxHeaderLines: number;
-  /** Bytes in one command or header line, without its LF. Default 64 KiB. */
-  readonly maxHeaderLineBytes: number;
-}
-
-/**
- * The limits a parser uses when none are given.
- *
- * @example
- * ```ts
- * import { DEFAULT_PARSER_LIMITS } from "./parser.ts";
- * console.log(DEFAULT_PARSER_LIMITS.maxHeaderLines); // 1000
- * ```
- */
-export const DEFAULT_PARSER_LIMITS: StompParserLimits = Object.freeze({
-  maxFrameBytes: 64 * 1024 * 1024,
-  maxBodyBytes: 64 * 1024 * 1024,
-  maxHeaderLines: 1000,
-  maxHeaderLineBytes: 64 * 1024,
-});
+export { DEFAULT_PARSER_LIMITS, type StompParserLimits } from "./parser_limits.ts";
 
 const LF = 0x0a, CR = 0x0d, NUL = 0;
 const EMPTY = new Uint8Array(0);
@@ -64,72 +31,6 @@ const MIN_WINDOW = 256, MAX_WINDOW = 8192;
 
 // Where the parser is between two add() calls.
 const HEAD = 0, LINES = 1, BODY_LENGTH = 2, BODY_SCAN = 3, SKIP_BYTES = 4, SKIP_TO_NUL = 5;
-
-/** Per-version lookups, derived once from the spec tables. */
-interface Dialect {
-  readonly commands: ReadonlySet<string>;
-  readonly bodyCommands: ReadonlySet<string> | undefined;
-  readonly unescapes: Readonly<Record<string, string>> | undefined;
-  readonly forbiddenRaw: RegExp | undefined;
-  readonly stripCR: boolean;
-  readonly heartBeats: boolean;
-}
-
-const dialects = Object.fromEntries(
-  Object.entries(SPEC).map(([v, spec]) => [v, {
-    commands: new Set([...spec.clientCommands, ...spec.serverCommands]),
-    bodyCommands: spec.bodyCommands,
-    unescapes: Object.keys(spec.unescapes).length > 0 ? spec.unescapes : undefined,
-    forbiddenRaw: spec.forbiddenRaw ? new RegExp(`[${spec.forbiddenRaw}]`) : undefined,
-    stripCR: spec.stripCR,
-    heartBeats: spec.heartBeats,
-  }]),
-) as unknown as Record<StompVersion, Dialect>;
-
-const quote = (text: string) => JSON.stringify(text.length > 40 ? text.slice(0, 40) + "…" : text);
-
-/** One pass over the text, so `\\n` decodes to a backslash and an `n` rather than a line feed. */
-function unescape(text: string, table: Readonly<Record<string, string>>): string {
-  let at = text.indexOf("\\");
-  if (at < 0) return text;
-  let out = "", from = 0;
-  while (at >= 0) {
-    const c = text.charAt(at + 1);
-    const raw = c === "" ? undefined : table[c];
-    if (raw === undefined) {
-      throw new Error(
-        c === "" ? "header ends with a lone backslash" : `undefined escape sequence \\${c} in a header`,
-      );
-    }
-    out += text.slice(from, at) + raw;
-    from = at + 2;
-    at = text.indexOf("\\", from);
-  }
-  return out + text.slice(from);
-}
-
-/**
- * Splits one header line (its CR already stripped) and unescapes it with `unescapes` when given.
- * `forbidden` is checked when the line may hold a raw ':' or CR (`hasCR`, or a second ':').
- */
-function parseHeader(
-  line: string,
-  unescapes: Readonly<Record<string, string>> | undefined,
-  forbidden: RegExp | undefined,
-  hasCR: boolean,
-): [string, string] {
-  const colon = line.indexOf(":");
-  if (colon < 0) throw new Error(`header line without ':' ${quote(line)}`);
-  if (
-    forbidden !== undefined && (hasCR || line.indexOf(":", colon + 1) >= 0) &&
-    (forbidden.test(line.slice(colon + 1)) || forbidden.test(line.slice(0, colon)))
-  ) {
-    throw new Error(`unescaped ':' or CR in header ${quote(line)}`);
-  }
-  return unescapes === undefined
-    ? [line.slice(0, colon), line.slice(colon + 1)]
-    : [unescape(line.slice(0, colon), unescapes), unescape(line.slice(colon + 1), unescapes)];
-}
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);
@@ -184,7 +85,7 @@ export class StompParser {
   /** A parser for `version` (default 1.2) with the given limits (each defaults separately). */
   constructor(version: StompVersion = DEFAULT_VERSION, limits?: Partial<StompParserLimits>) {
     this.#version = checkVersion(version);
-    this.#dialect = dialects[this.#version];
+    this.#dialect = DIALECTS[this.#version];
     this.#limits = { ...DEFAULT_PARSER_LIMITS, ...limits };
   }
 
@@ -194,7 +95,7 @@ export class StompParser {
   }
   set version(version: StompVersion) {
     this.#version = checkVersion(version);
-    this.#dialect = dialects[this.#version];
+    this.#dialect = DIALECTS[this.#version];
   }
 
   /** The limits in force. */
@@ -385,7 +286,7 @@ export class StompParser {
     if (headerBytes > limits.maxFrameBytes) return -1;
     if (limits.maxHeaderLineBytes < end || limits.maxHeaderLines < end / 2) {
       // Rare: the limits are tight enough that this block could break one; let the reader judge.
-      if (!this.#withinLimits(text, end)) return -1;
+      if (!withinLineLimits(text, end, limits)) return -1;
     }
     this.#window = Math.min(MAX_WINDOW, Math.max(MIN_WINDOW, 2 * headerBytes));
 
@@ -398,50 +299,14 @@ export class StompParser {
     const backslash = escaped ? text.indexOf("\\", firstLF) : -1;
     const unescapes = backslash >= 0 && backslash < end ? dialect.unescapes : undefined;
     const forbidden = escaped ? dialect.forbiddenRaw : undefined;
-    const headers = this.#headers;
-    let p = firstLF + 1, colon = text.indexOf(":", p);
     try {
-      while (p <= end) {
-        const lf = text.indexOf("\n", p);
-        let lineEnd = lf;
-        if (stripCR && text.charCodeAt(lf - 1) === CR) lineEnd = lf - 1;
-        if (colon < 0 || colon > lineEnd) {
-          throw new Error(`header line without ':' ${quote(text.slice(p, lineEnd))}`);
-        }
-        let next = text.indexOf(":", colon + 1);
-        if (next >= 0 && next < lineEnd || hasCR && forbidden !== undefined) {
-          if (forbidden !== undefined) {
-            // A raw ':' in the value, or a raw CR anywhere: the line reader's check, same message.
-            headers.push(parseHeader(text.slice(p, lineEnd), unescapes, forbidden, hasCR));
-            p = lf + 1;
-            colon = next > lf || next < 0 ? next : text.indexOf(":", p);
-            continue;
-          }
-          if (next >= 0 && next < lf) next = text.indexOf(":", lf + 1);
-        }
-        const name = text.slice(p, colon), value = text.slice(colon + 1, lineEnd);
-        headers.push(unescapes ? [unescape(name, unescapes), unescape(value, unescapes)] : [name, value]);
-        p = lf + 1;
-        colon = next;
-      }
+      parseHeaderLines(text, firstLF + 1, end, stripCR, hasCR, unescapes, forbidden, this.#headers);
     } catch (e) {
       this.#fail((e as Error).message);
       return start;
     }
     this.#headerBytes = headerBytes;
     return this.#startBody(buf, bodyStart);
-  }
-
-  /** Whether every line of `text[0, end]` is within the line-length and line-count limits. */
-  #withinLimits(text: string, end: number): boolean {
-    const { maxHeaderLineBytes, maxHeaderLines } = this.#limits;
-    let lines = 0;
-    for (let p = 0; p <= end; lines++) {
-      const lf = text.indexOf("\n", p);
-      if (lf - p > maxHeaderLineBytes) return false;
-      p = lf + 1;
-    }
-    return lines - 1 <= maxHeaderLines;
   }
 
   /** The line reader: one command or header line at a time, across chunks. */

@@ -3,82 +3,39 @@
  * receipts are promises, heart-beats run by themselves, and an unexpected loss of the connection
  * is followed by failover, reconnect and subscription replay.
  *
+ * This file holds the calls; the connection lifecycle (connect, heart-beats, reconnect) is in
+ * lifecycle.ts, pending receipts in receipts.ts, ack modes and ACK/NACK frames in acks.ts, the
+ * failed-handler policy in failure_policy.ts, the options and their defaults in options.ts.
+ *
  * @module
  */
 
-import type { StompChannel } from "../channel.ts";
 import * as commands from "../commands.ts";
 import { StompConfig, type StompConfigOptions } from "../config.ts";
-import { establish, type StompClientConnectOptions } from "../connect.ts";
-import {
-  StompCancelledError,
-  StompConnectionError,
-  StompConnectTimeout,
-  StompError,
-  StompProtocolError,
-} from "../errors.ts";
+import type { StompClientConnectOptions } from "../connect.ts";
+import { StompConnectionError, StompProtocolError } from "../errors.ts";
 import { StompFailoverTransport } from "../failover.ts";
-import { type StompBody, StompFrame, type StompHeadersInit, type StompHeartBeat } from "../frame.ts";
+import type { StompBody, StompFrame, StompHeadersInit } from "../frame.ts";
 import { withContentLength } from "../send_headers.ts";
 import { StompSession } from "../session.ts";
-import { RESERVED_MESSAGE_HEADERS, SPEC, type StompAckMode } from "../spec.ts";
-import { deadline, Deferred } from "../wait.ts";
-import {
-  DEFAULT_HEART_BEAT_FACTORS,
-  HeartBeater,
-  type StompHeartBeatFactors,
-  type StompTicker,
-} from "./heartbeat.ts";
+import { deadline } from "../wait.ts";
+import { settleFrame, subscribeHeaders } from "./acks.ts";
+import { FailurePolicies } from "./failure_policy.ts";
+import { ClientLifecycle } from "./lifecycle.ts";
 import type { StompAckCallOptions, StompMessage } from "./message.ts";
-import { defaultTicker } from "./worker_ticker.ts";
+import {
+  type AsyncStompOptions,
+  configOptionsOf,
+  resolveAsyncOptions,
+  type ResolvedAsyncStompOptions,
+  type StompReceiptOptions,
+} from "./options.ts";
+import { PendingReceipts, receiptId } from "./receipts.ts";
 import { StatusHub, type StompStatusEvent } from "./status.ts";
 import { StompAsyncSubscription, type StompSubscribeOptions } from "./subscription.ts";
 
-/**
- * What the async client adds to {@link StompConfigOptions}.
- *
- * @example
- * ```ts
- * import type { AsyncStompOptions } from "./client.ts";
- * const options: AsyncStompOptions = { reconnect: true, receiptTimeout: 5000, heartBeatFactors: { send: 0.8, receive: 3 } };
- * ```
- */
-export interface AsyncStompOptions {
-  /** Reconnect (walking the failover URI) after an unexpected loss. Default true. */
-  readonly reconnect?: boolean;
-  /** Milliseconds to wait for a RECEIPT when the call gives no timeout. Default 10,000. */
-  readonly receiptTimeout?: number;
-  /** Heart-beat slack factors (default send 0.8, receive 3: why 3 is told in heartbeat.ts). */
-  readonly heartBeatFactors?: StompHeartBeatFactors;
-  /** Timers for heart-beats (default `defaultTicker()`: a Worker in browser pages, so background tabs keep beating). */
-  readonly ticker?: StompTicker;
-}
-
-/**
- * Options of calls that may wait for a RECEIPT.
- *
- * @example
- * ```ts
- * import type { StompReceiptOptions } from "./client.ts";
- * const options: StompReceiptOptions = { receipt: true, timeout: 2000 };
- * ```
- */
-export interface StompReceiptOptions {
-  /** Ask for a RECEIPT and wait for it (`true` generates an id). */
-  readonly receipt?: boolean | string;
-  /** Milliseconds to wait for the receipt. */
-  readonly timeout?: number;
-  /** Aborts the wait for the receipt. */
-  readonly signal?: AbortSignal;
-}
-
-const ASYNC_KEYS = ["reconnect", "receiptTimeout", "heartBeatFactors", "ticker"] as const;
-type State = "idle" | "connecting" | "connected" | "reconnecting" | "disconnecting" | "closed";
-
-function receiptId(receipt: boolean | string | undefined, prefix: string): string | undefined {
-  if (receipt === undefined || receipt === false) return undefined;
-  return receipt === true ? `${prefix}-${crypto.randomUUID()}` : receipt;
-}
+// Moved to options.ts; exported from here as before (core.ts re-exports them from this module).
+export type { AsyncStompOptions, StompReceiptOptions } from "./options.ts";
 
 /**
  * The async STOMP client.
@@ -103,45 +60,39 @@ export class AsyncStomp {
   readonly config: StompConfig;
   /** The protocol state. */
   readonly session: StompSession<StompAsyncSubscription>;
-  #options: Required<Omit<AsyncStompOptions, "ticker">> & { ticker: StompTicker };
-  #transport: StompFailoverTransport;
-  #state: State = "idle";
-  #channel?: StompChannel;
-  #generation = 0;
-  #attempt = 0;
-  #connectOptions: StompClientConnectOptions = {};
-  #receipts = new Map<string, Deferred<void>>();
+  #options: ResolvedAsyncStompOptions;
+  #lifecycle: ClientLifecycle;
+  #receipts = new PendingReceipts();
   #status = new StatusHub();
-  #disconnected = new Deferred<void>();
-  #beater?: HeartBeater;
   #inflight = new Set<Promise<unknown>>();
-  #lossReason?: StompConnectionError;
-  #channelClosed?: Deferred<void>;
-  #abort = new AbortController();
   /** Every live subscription, reachable whether or not a connection is open. */
   #subs = new Set<StompAsyncSubscription>();
   /** The handler policies (errorDestination, onMessageFailed) of handler subscriptions. */
-  #policies = new WeakMap<StompAsyncSubscription, StompSubscribeOptions>();
+  #failures = new FailurePolicies(this);
 
   /** A client for `config`, or for a URI plus options. Nothing connects until {@link AsyncStomp.connect}. */
   constructor(config: StompConfig | string, options: StompConfigOptions & AsyncStompOptions = {}) {
-    const configOptions: Record<string, unknown> = { ...options };
-    for (const key of ASYNC_KEYS) delete configOptions[key];
-    this.config = config instanceof StompConfig ? config : new StompConfig(config, configOptions);
+    this.config = config instanceof StompConfig ? config : new StompConfig(config, configOptionsOf(options));
     this.session = new StompSession({ version: this.config.version, check: this.config.check });
-    this.#transport = new StompFailoverTransport(this.config.uri);
-    this.#options = {
-      reconnect: options.reconnect ?? true,
-      receiptTimeout: options.receiptTimeout ?? 10_000,
-      heartBeatFactors: options.heartBeatFactors ?? DEFAULT_HEART_BEAT_FACTORS,
-      ticker: options.ticker ?? defaultTicker(),
-    };
-    this.#disconnected.resolve();
+    const transport = new StompFailoverTransport(this.config.uri);
+    this.#options = resolveAsyncOptions(options);
+    this.#lifecycle = new ClientLifecycle(this.config, this.session, transport, this.#options, this.#status, {
+      frame: (frame) => this.#onFrame(frame),
+      lost: (reason) => {
+        this.#receipts.rejectAll(reason);
+        for (const sub of this.#subs) sub.connectionLost();
+      },
+      ended: (error) => {
+        this.#receipts.rejectAll(error ?? new StompConnectionError("client closed"));
+        for (const sub of this.#subs) sub.end(error);
+        this.#subs.clear();
+      },
+    });
   }
 
   /** True while connected. */
   get connected(): boolean {
-    return this.#state === "connected";
+    return this.#lifecycle.state === "connected";
   }
 
   /**
@@ -149,7 +100,7 @@ export class AsyncStomp {
    * regained), an ERROR frame ({@link StompProtocolError} with `frame`), a handler failure.
    */
   get disconnected(): Promise<void> {
-    return this.#disconnected.promise;
+    return this.#lifecycle.disconnected;
   }
 
   /** Status events from now on, as an async iterable (ends when the client closes or `signal` aborts). */
@@ -160,103 +111,8 @@ export class AsyncStomp {
   /**
    * Connects, walking the failover sequence. Resolves with the CONNECTED frame.
    */
-  async connect(options: StompClientConnectOptions = {}): Promise<StompFrame> {
-    if (this.#state !== "idle" && this.#state !== "closed") {
-      throw new StompConnectionError(`cannot connect: the client is ${this.#state}`);
-    }
-    this.#state = "connecting";
-    this.#disconnected = new Deferred<void>();
-    this.#disconnected.promise.catch(() => {});
-    this.#abort = new AbortController();
-    const { signal: _signal, ...rest } = options;
-    this.#connectOptions = rest;
-    try {
-      return await this.#open(options);
-    } catch (error) {
-      this.#state = "closed";
-      this.session.close({ flush: true });
-      this.#disconnected.reject(error);
-      throw error;
-    }
-  }
-
-  async #open(options: StompClientConnectOptions): Promise<StompFrame> {
-    const attempt = ++this.#attempt;
-    const channelClosed = new Deferred<void>();
-    const signal = options.signal
-      ? AbortSignal.any([options.signal, this.#abort.signal])
-      : this.#abort.signal;
-    const reconnecting = this.#state === "reconnecting";
-    const { channel, connected, broker } = await establish(
-      this.config,
-      this.#transport,
-      this.session,
-      { ...options, signal },
-      {
-        frame: (frame) => this.#onFrame(frame),
-        alive: () => this.session.received(),
-        frameError: (error) =>
-          this.#lose(new StompConnectionError("bad frame from the broker", { cause: error })),
-        closed: (error) => {
-          channelClosed.resolve();
-          if (attempt === this.#attempt) this.#onClosed(error);
-        },
-      },
-      (channel) => this.#replay(channel),
-      {
-        attempt: (broker, delay, n) =>
-          this.#status.emit(
-            reconnecting
-              ? { type: "reconnecting", broker, attempt: n, delay }
-              : { type: "connecting", broker, attempt: n },
-          ),
-        failed: (_broker, error) =>
-          this.#status.emit({
-            type: "error",
-            error: error instanceof Error ? error : new Error(String(error)),
-          }),
-      },
-    );
-    this.#transport.connected();
-    this.#channel = channel;
-    this.#channelClosed = channelClosed;
-    this.#generation++;
-    this.#state = "connected";
-    this.#lossReason = undefined;
-    this.#startHeartBeats();
-    this.#status.emit({ type: "connected", broker, version: this.session.version });
-    if (channelClosed.settled) this.#onClosed(); // lost during the replay
-    return connected;
-  }
-
-  async #replay(channel: StompChannel): Promise<void> {
-    for (const sub of this.session.replay()) {
-      if (sub.context.ended) continue;
-      const { frame } = this.session.subscribe(sub.destination, sub.headers, { context: sub.context });
-      await channel.send(frame);
-    }
-  }
-
-  #startHeartBeats(): void {
-    this.#beater?.stop();
-    const session = this.session;
-    this.#beater = new HeartBeater({
-      clientPeriod: session.clientHeartBeat,
-      serverPeriod: session.serverHeartBeat,
-      factors: this.#options.heartBeatFactors,
-      now: Date.now,
-      lastSent: () => session.lastSent,
-      lastReceived: () => session.lastReceived,
-      beat: () => {
-        this.#sendNow(session.beat()).catch(() => {});
-      },
-      dead: (silence) => {
-        this.#status.emit({ type: "heartbeat-timeout", silence });
-        this.#lose(new StompConnectionError(`heart-beat timeout: nothing from the broker for ${silence} ms`));
-      },
-      ticker: this.#options.ticker,
-    });
-    this.#beater.start();
+  connect(options: StompClientConnectOptions = {}): Promise<StompFrame> {
+    return this.#lifecycle.connect(options);
   }
 
   #onFrame(frame: StompFrame): void {
@@ -266,21 +122,18 @@ export class AsyncStomp {
           const token = commands.message(frame, this.session.version);
           const sub = this.session.subscription(token)?.context;
           // A MESSAGE for a subscription that just ended: unacked, so the broker redelivers it.
-          sub?.deliver(frame, this.#generation);
+          sub?.deliver(frame, this.#lifecycle.generation);
           return;
         }
         case "RECEIPT": {
-          const id = this.session.receipt(frame);
-          const waiter = this.#receipts.get(id);
-          this.#receipts.delete(id);
-          waiter?.resolve();
+          this.#receipts.resolve(this.session.receipt(frame));
           return;
         }
         case "ERROR": {
           const error = this.session.error(frame);
           const id = frame.headers["receipt-id"];
-          if (id !== undefined) this.#receipts.get(id)?.reject(error);
-          this.#finalize(error);
+          if (id !== undefined) this.#receipts.reject(id, error);
+          this.#lifecycle.finalize(error);
           return;
         }
         default:
@@ -291,99 +144,13 @@ export class AsyncStomp {
     }
   }
 
-  /** Drops the connection because of `reason`; reconnecting follows (see #onClosed). */
-  #lose(reason: StompConnectionError): void {
-    if (this.#state !== "connected") return;
-    this.#lossReason = reason;
-    this.#channel?.close();
-  }
-
-  #onClosed(error?: StompConnectionError): void {
-    if (this.#state !== "connected") return;
-    const reason = this.#lossReason ?? error ?? new StompConnectionError("the broker closed the connection");
-    this.#beater?.stop();
-    this.#channel = undefined;
-    this.session.close({ flush: false });
-    this.#rejectReceipts(reason);
-    for (const sub of this.#subs) sub.connectionLost();
-    this.#status.emit({ type: "disconnected", error: reason });
-    if (!this.#options.reconnect) return this.#finalize(reason);
-    this.#state = "reconnecting";
-    this.#open(this.#connectOptions).catch((e) => this.#reconnectFailed(e));
-  }
-
-  #reconnectFailed(error: unknown): void {
-    if (this.#state !== "reconnecting") return;
-    // Out of attempts, refused by the broker, or closed meanwhile: give up. A black hole
-    // (CONNECTED never came) or a broker that hung up mid-handshake: start a new sequence.
-    const final = error instanceof StompProtocolError || error instanceof StompCancelledError ||
-      (error instanceof StompConnectTimeout && error.attempts !== undefined) ||
-      !(error instanceof StompError);
-    if (final) return this.#finalize(error as Error);
-    this.#status.emit({ type: "error", error: error as Error });
-    this.#open(this.#connectOptions).catch((e) => this.#reconnectFailed(e));
-  }
-
-  #rejectReceipts(error: Error): void {
-    for (const waiter of this.#receipts.values()) waiter.reject(error);
-    this.#receipts.clear();
-  }
-
-  /** Ends the client: no reconnect; `disconnected` settles with `error` (resolves when none). */
-  #finalize(error?: Error): void {
-    if (this.#state === "closed") return;
-    this.#state = "closed";
-    this.#abort.abort(error ?? new StompConnectionError("client closed"));
-    this.#beater?.stop();
-    const channel = this.#channel;
-    this.#channel = undefined;
-    channel?.close();
-    this.session.close({ flush: true });
-    this.#rejectReceipts(error ?? new StompConnectionError("client closed"));
-    for (const sub of this.#subs) sub.end(error);
-    this.#subs.clear();
-    this.#status.emit({ type: "disconnected", error });
-    if (error) this.#disconnected.reject(error);
-    else this.#disconnected.resolve();
-  }
-
-  #channelOrThrow(): StompChannel {
-    if (this.#channel && this.#state !== "closed") return this.#channel;
-    throw new StompConnectionError(
-      this.#state === "reconnecting" ? "not connected (reconnecting)" : "not connected",
-      { cause: this.#lossReason },
-    );
-  }
-
-  async #sendNow(frame: StompFrame | StompHeartBeat): Promise<void> {
-    const channel = this.#channelOrThrow();
-    try {
-      await channel.send(frame);
-    } catch (error) {
-      throw error instanceof StompConnectionError
-        ? error
-        : new StompConnectionError("write failed", { cause: error });
-    }
-    this.session.sent();
-  }
-
   /** Writes `frame`; with a receipt id, resolves when its RECEIPT arrives. */
   async #write(frame: StompFrame, receipt: string | undefined, options: StompReceiptOptions): Promise<void> {
-    if (receipt === undefined) return this.#sendNow(frame);
-    const waiter = new Deferred<void>();
-    this.#receipts.set(receipt, waiter);
-    try {
-      await this.#sendNow(frame);
-    } catch (error) {
-      this.#receipts.delete(receipt);
-      throw error;
-    }
-    await deadline(
-      waiter.promise,
-      { timeout: options.timeout ?? this.#options.receiptTimeout, signal: options.signal },
-      `RECEIPT ${receipt}`,
-      () => this.#receipts.delete(receipt),
-    );
+    if (receipt === undefined) return this.#lifecycle.send(frame);
+    await this.#receipts.send(receipt, () => this.#lifecycle.send(frame), {
+      timeout: options.timeout ?? this.#options.receiptTimeout,
+      signal: options.signal,
+    });
   }
 
   /**
@@ -398,7 +165,7 @@ export class AsyncStomp {
     headers?: StompHeadersInit,
     options: StompReceiptOptions = {},
   ): Promise<void> {
-    this.#channelOrThrow();
+    this.#lifecycle.channelOrThrow();
     const receipt = receiptId(options.receipt, "send");
     const { headers: h, transaction } = withContentLength(body, headers);
     await this.#write(this.session.send(destination, body, h, { receipt, transaction }), receipt, options);
@@ -414,16 +181,8 @@ export class AsyncStomp {
     headers: Readonly<Record<string, string | number | boolean | undefined>> = {},
     options: StompSubscribeOptions = {},
   ): Promise<StompAsyncSubscription> {
-    this.#channelOrThrow();
-    const ack =
-      (headers.ack ?? options.ack ?? (options.handler ? this.#individualAck() : "auto")) as StompAckMode;
-    const given = headers["prefetch-count"] ?? headers["activemq.prefetchSize"];
-    const window = options.window ?? (given === undefined ? 100 : Number(given));
-    const h: Record<string, string | number | boolean | undefined> = { ...headers, ack };
-    if (ack !== "auto" && given === undefined) {
-      h["prefetch-count"] = window;
-      h["activemq.prefetchSize"] = window;
-    }
+    this.#lifecycle.channelOrThrow();
+    const { ack, window, headers: h } = subscribeHeaders(this.session.version, headers, options);
     const sub = new StompAsyncSubscription(this, destination, ack, { ...options, window });
     const receipt = receiptId(options.receipt, "subscribe");
     const { frame, token } = this.session.subscribe(destination, h, { receipt, context: sub });
@@ -439,20 +198,16 @@ export class AsyncStomp {
     }
     options.signal?.addEventListener("abort", () => sub.unsubscribe().catch(() => {}), { once: true });
     if (options.handler) this.track(sub.pump(options.handler, Math.max(1, options.concurrency ?? 1)));
-    if (options.handler) this.#policies.set(sub, options);
+    if (options.handler) this.#failures.set(sub, options);
     return sub;
-  }
-  /** A handler's default: ack each message on its own; in 1.0, which lacks that mode, `client`. */
-  #individualAck(): StompAckMode {
-    return SPEC[this.session.version].ackModes.has("client-individual") ? "client-individual" : "client";
   }
 
   /** @internal Called by a subscription when it ends. */
   async unsubscribe(sub: StompAsyncSubscription): Promise<void> {
     this.#subs.delete(sub);
     if (!this.session.subscription(sub.token)) return;
-    if (this.#state === "connected") {
-      await this.#sendNow(this.session.unsubscribe(sub.token));
+    if (this.#lifecycle.state === "connected") {
+      await this.#lifecycle.send(this.session.unsubscribe(sub.token));
     } else {
       this.session.forget(sub.token);
     }
@@ -468,8 +223,8 @@ export class AsyncStomp {
     // Delivered on a connection that is gone: the broker redelivers it, so there is nothing to settle.
     // While disconnecting gracefully the handlers still finishing must be able to ack.
     if (
-      message.generation !== this.#generation ||
-      (this.#state !== "connected" && this.#state !== "disconnecting")
+      message.generation !== this.#lifecycle.generation ||
+      (this.#lifecycle.state !== "connected" && this.#lifecycle.state !== "disconnecting")
     ) {
       return;
     }
@@ -477,35 +232,13 @@ export class AsyncStomp {
   }
 
   async #settleFrame(kind: "ack" | "nack", message: StompFrame, options: StompAckCallOptions): Promise<void> {
-    const reserved = Object.keys(SPEC[this.session.version].ackHeaders);
-    for (const name of Object.keys(options.headers ?? {})) {
-      if (reserved.includes(name) || name === "receipt" || name === "transaction") {
-        throw new TypeError(`${kind}: header ${JSON.stringify(name)} cannot be given in headers`);
-      }
-    }
-    const receipt = receiptId(options.receipt, kind);
-    const frame = this.session[kind](message, { receipt, transaction: options.transaction });
-    await this.#write(withExtraHeaders(frame, options.headers), receipt, options);
+    const { frame, receipt } = settleFrame(this.session, kind, message, options);
+    await this.#write(frame, receipt, options);
   }
 
   /** @internal Applies the failed-handler policy. */
-  async failed(sub: StompAsyncSubscription, message: StompMessage, error: unknown): Promise<void> {
-    const policy = this.#policies.get(sub) ?? {};
-    try {
-      if (policy.onMessageFailed) {
-        await policy.onMessageFailed(error, message);
-      } else if (policy.errorDestination) {
-        await this.send(policy.errorDestination, message.body, failedCopy(message, error), { receipt: true });
-        await message.ack();
-      } else {
-        throw error;
-      }
-    } catch (failure) {
-      // Not acked: the broker redelivers the message on the next connection.
-      this.disconnect({ reason: failure instanceof Error ? failure : new Error(String(failure)) }).catch(
-        () => {},
-      );
-    }
+  failed(sub: StompAsyncSubscription, message: StompMessage, error: unknown): Promise<void> {
+    return this.#failures.apply(sub, message, error);
   }
 
   /** @internal Tracks a handler's work so a graceful disconnect can wait for it. */
@@ -528,7 +261,7 @@ export class AsyncStomp {
 
   /** Begins a transaction; resolves with its id. */
   async begin(transaction?: string, options: StompReceiptOptions = {}): Promise<string> {
-    this.#channelOrThrow();
+    this.#lifecycle.channelOrThrow();
     const receipt = receiptId(options.receipt, "begin");
     const frame = this.session.begin(transaction, receipt);
     await this.#write(frame, receipt, options);
@@ -560,7 +293,7 @@ export class AsyncStomp {
     try {
       result = await fn(transaction);
     } catch (error) {
-      if (this.#state === "connected") await this.abort(transaction, options);
+      if (this.#lifecycle.state === "connected") await this.abort(transaction, options);
       throw error;
     }
     await this.commit(transaction, options);
@@ -577,40 +310,38 @@ export class AsyncStomp {
       & { receipt?: boolean | string; reason?: Error }
       & StompReceiptOptions = {},
   ): Promise<void> {
-    if (this.#state === "reconnecting" || this.#state === "connecting") {
-      return this.#finalize(reason);
-    }
-    if (this.#state !== "connected") return;
-    this.#state = "disconnecting";
+    const state = this.#lifecycle.state;
+    if (state === "reconnecting" || state === "connecting") return this.#lifecycle.finalize(reason);
+    if (state !== "connected") return;
+    this.#lifecycle.disconnecting();
     const wait = { timeout: timeout ?? this.#options.receiptTimeout, signal };
     for (const sub of this.#subs) sub.stop();
     try {
       await deadline(Promise.allSettled([...this.#inflight]), wait, "waiting for message handlers");
-      const channel = this.#channel!;
+      const channel = this.#lifecycle.channel!;
       const id = receiptId(receipt, "disconnect");
       const frame = this.session.disconnect(id);
-      const confirmed = id === undefined ? undefined : new Deferred<void>();
-      if (id !== undefined) this.#receipts.set(id, confirmed!);
+      const confirmed = id === undefined ? undefined : this.#receipts.expect(id);
       await channel.send(frame);
       this.session.sent();
       // RabbitMQ's Web-STOMP closes the WebSocket (1000) instead of sending the RECEIPT.
       if (confirmed) {
         await deadline(
-          Promise.race([confirmed.promise, this.#channelClosed!.promise]),
+          Promise.race([confirmed.promise, this.#lifecycle.channelClosed!]),
           wait,
           "DISCONNECT receipt",
         );
       }
     } catch (error) {
-      this.#finalize(error as Error);
+      this.#lifecycle.finalize(error as Error);
       throw error;
     }
-    this.#finalize(reason);
+    this.#lifecycle.finalize(reason);
   }
 
   /** Closes at once: no DISCONNECT, no waiting; `disconnected` resolves. */
   close(): Promise<void> {
-    this.#finalize();
+    this.#lifecycle.finalize();
     this.#status.end();
     return Promise.resolve();
   }
@@ -624,33 +355,6 @@ export class AsyncStomp {
     }
     await this.close();
   }
-}
-
-/** `frame` plus `extra` headers (checked by the caller not to clash with the frame's own). */
-function withExtraHeaders(
-  frame: StompFrame,
-  extra: Readonly<Record<string, string>> | undefined,
-): StompFrame {
-  if (extra === undefined) return frame;
-  return new StompFrame(
-    frame.command,
-    [...frame.rawHeaders, ...Object.entries(extra)],
-    undefined,
-    frame.version,
-  );
-}
-
-/** The copy of a failed message for an error destination: broker headers dropped, the error added. */
-function failedCopy(message: StompMessage, error: unknown): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of message.frame.rawHeaders) {
-    if (!RESERVED_MESSAGE_HEADERS.has(name) && headers[name] === undefined) headers[name] = value;
-  }
-  headers.persistent = "true";
-  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  // One line and bounded, so it can be written in every version (1.0 cannot escape a line feed).
-  headers["message-failed"] = text.replace(/[\r\n\0]+/g, " ").slice(0, 1000);
-  return headers;
 }
 
 /**

@@ -1,0 +1,98 @@
+/**
+ * The options of the async client ({@link AsyncStompOptions}) and of its calls that may wait for a
+ * RECEIPT ({@link StompReceiptOptions}), with the defaults the client fills in.
+ *
+ * @module
+ */
+
+import type { StompConfigOptions } from "../config.ts";
+import { DEFAULT_HEART_BEAT_FACTORS, type StompHeartBeatFactors, type StompTicker } from "./heartbeat.ts";
+import { defaultTicker } from "./worker_ticker.ts";
+
+/**
+ * What the async client adds to {@link StompConfigOptions}.
+ *
+ * @example
+ * ```ts
+ * import type { AsyncStompOptions } from "./options.ts";
+ * const options: AsyncStompOptions = { reconnect: true, receiptTimeout: 5000, heartBeatFactors: { send: 0.8, receive: 3 } };
+ * ```
+ */
+export interface AsyncStompOptions {
+  /** Reconnect (walking the failover URI) after an unexpected loss. Default true. */
+  readonly reconnect?: boolean;
+  /** Milliseconds to wait for a RECEIPT when the call gives no timeout. Default 10,000. */
+  readonly receiptTimeout?: number;
+  /** Heart-beat slack factors (default send 0.8, receive 3: why 3 is told in heartbeat.ts). */
+  readonly heartBeatFactors?: StompHeartBeatFactors;
+  /** Timers for heart-beats (default `defaultTicker()`: a Worker in browser pages, so background tabs keep beating). */
+  readonly ticker?: StompTicker;
+}
+
+/**
+ * Options of calls that may wait for a RECEIPT.
+ *
+ * @example
+ * ```ts
+ * import type { StompReceiptOptions } from "./options.ts";
+ * const options: StompReceiptOptions = { receipt: true, timeout: 2000 };
+ * ```
+ */
+export interface StompReceiptOptions {
+  /** Ask for a RECEIPT and wait for it (`true` generates an id). */
+  readonly receipt?: boolean | string;
+  /** Milliseconds to wait for the receipt. */
+  readonly timeout?: number;
+  /** Aborts the wait for the receipt. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * {@link AsyncStompOptions} with every default filled in.
+ *
+ * @example
+ * ```ts
+ * import { type ResolvedAsyncStompOptions, resolveAsyncOptions } from "./options.ts";
+ * const options: ResolvedAsyncStompOptions = resolveAsyncOptions({ reconnect: false });
+ * console.log(options.receiptTimeout); // 10000
+ * ```
+ */
+export type ResolvedAsyncStompOptions = Required<Omit<AsyncStompOptions, "ticker">> & { ticker: StompTicker };
+
+const ASYNC_KEYS = ["reconnect", "receiptTimeout", "heartBeatFactors", "ticker"] as const;
+
+/**
+ * The options without the async client's own keys: what is left is for {@link StompConfig}, which
+ * would not know what to make of the others.
+ *
+ * @example
+ * ```ts
+ * import { configOptionsOf } from "./options.ts";
+ * const rest = configOptionsOf({ login: "guest", reconnect: false });
+ * console.log(Object.keys(rest)); // ["login"]
+ * ```
+ */
+export function configOptionsOf(options: StompConfigOptions & AsyncStompOptions): Record<string, unknown> {
+  const configOptions: Record<string, unknown> = { ...options };
+  for (const key of ASYNC_KEYS) delete configOptions[key];
+  return configOptions;
+}
+
+/**
+ * Fills in the defaults. The default ticker is looked up only when none is given: in a browser page
+ * it starts the page's shared Worker.
+ *
+ * @example
+ * ```ts
+ * import { resolveAsyncOptions } from "./options.ts";
+ * console.log(resolveAsyncOptions({}).heartBeatFactors); // { send: 0.8, receive: 3 }
+ * ```
+ */
+export function resolveAsyncOptions(options: AsyncStompOptions): ResolvedAsyncStompOptions {
+  return {
+    reconnect: options.reconnect ?? true,
+    receiptTimeout: options.receiptTimeout ?? 10_000,
+    heartBeatFactors: options.heartBeatFactors ?? DEFAULT_HEART_BEAT_FACTORS,
+    ticker: options.ticker ?? defaultTicker(),
+  };
+}
