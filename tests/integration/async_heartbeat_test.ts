@@ -3,7 +3,8 @@
 // patience; then a ticker that stops firing makes the client silent and the broker drops it.
 import assert from "node:assert/strict";
 import { deadline, StompConnectionError, type StompTicker } from "../../mod.ts";
-import { connected, matrix, TappedConnector, VERSIONS_11_UP } from "./async_helpers.ts";
+import { TappedConnector } from "../helpers/connectors.ts";
+import { connected, matrix, VERSIONS_11_UP } from "./async_helpers.ts";
 
 /** The global timers until `silence()`: then due callbacks are dropped, which stops the heart-beats. */
 function silenceableTicker(): StompTicker & { silence(): void } {

@@ -1,7 +1,8 @@
 /**
  * Shared by the `async_*_test.ts` integration tests: the broker × transport × version matrix
  * (one Deno test per broker and scenario, one concurrent step per transport and version), clients
- * for an endpoint, a connector the test can watch and kill, and waits that fail instead of hanging.
+ * for an endpoint, and waits that fail instead of hanging. Tests that watch or break the traffic use
+ * `TappedConnector` from tests/helpers/connectors.ts.
  *
  * @module
  */
@@ -10,18 +11,14 @@ import {
   AsyncStomp,
   type AsyncStompOptions,
   deadline,
-  denoWebSocketConnector,
-  selectConnector,
   type StompAsyncSubscription,
-  type StompBroker,
   type StompConfigOptions,
-  type StompConnection,
-  type StompConnector,
   type StompMessage,
   type StompStatusEvent,
   type StompVersion,
 } from "../../mod.ts";
 import { ACTIVEMQ, type BrokerEndpoint, brokerTest, RABBITMQ } from "../helpers/brokers.ts";
+import { brokerConnector } from "../helpers/connectors.ts";
 
 /** Every STOMP version. */
 export const ALL_VERSIONS: readonly StompVersion[] = ["1.0", "1.1", "1.2"];
@@ -107,11 +104,6 @@ export function matrix(
   }
 }
 
-/** The connector for a broker: the runtime's, but Deno's WebSocket for `wss` (it trusts the test CA). */
-function baseConnector(broker: StompBroker): StompConnector {
-  return broker.protocol === "wss" ? denoWebSocketConnector : selectConnector(broker);
-}
-
 /** A client for `endpoint` speaking exactly `version`, with short timeouts (brokers are local). */
 export function client(
   endpoint: BrokerEndpoint,
@@ -125,7 +117,7 @@ export function client(
     host: endpoint.host,
     tls: endpoint.tls,
     versions: [version],
-    connector: (broker, connectOptions) => baseConnector(broker)(broker, connectOptions),
+    connector: brokerConnector,
     connectTimeout: WAIT_MS,
     connectedTimeout: WAIT_MS,
     receiptTimeout: WAIT_MS,
@@ -227,81 +219,6 @@ export async function statusUntil(
   return await deadline(read, { timeout }, `status event (saw ${seen.map((e) => e.type)})`, () => {
     events.return?.();
   });
-}
-
-const EOL = 10, CR = 13;
-
-function onlyEols(bytes: Uint8Array): boolean {
-  return bytes.length > 0 && bytes.every((b) => b === EOL || b === CR);
-}
-
-/**
- * A connector wrapping the runtime's: it counts heart-beats each way, and `kill()` closes the
- * current connection underneath the client (the client sees a connection loss, not a close).
- */
-export class TappedConnector {
-  /** Connections opened so far. */
-  opened = 0;
-  /** Writes that were heart-beats (only EOLs). */
-  beatsSent = 0;
-  /** Reads that were heart-beats (only EOLs). */
-  beatsReceived = 0;
-  #current?: StompConnection;
-  #watchers = new Set<() => void>();
-
-  /** Give this as the client's `connector`. */
-  readonly connector: StompConnector = async (broker, options) => {
-    const real = await baseConnector(broker)(broker, options);
-    const notify = () => {
-      for (const watcher of this.#watchers) watcher();
-    };
-    const readable = real.readable.pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        transform: (chunk, controller) => {
-          if (onlyEols(chunk)) this.beatsReceived++;
-          controller.enqueue(chunk);
-          notify();
-        },
-      }),
-    );
-    const wrapped: StompConnection = {
-      readable,
-      write: async (bytes) => {
-        await real.write(bytes);
-        if (onlyEols(bytes)) this.beatsSent++;
-        notify();
-      },
-      close: () => real.close(),
-      messageFramed: real.messageFramed,
-      info: real.info,
-    };
-    this.#current = real;
-    this.opened++;
-    notify();
-    return wrapped;
-  };
-
-  /** Closes the current connection from below. */
-  async kill(): Promise<void> {
-    await this.#current?.close();
-  }
-
-  /** Resolves once `predicate` holds (checked after every read and write); rejects after `timeout`. */
-  until(predicate: () => boolean, what: string | (() => string), timeout = WAIT_MS): Promise<void> {
-    if (predicate()) return Promise.resolve();
-    let watcher!: () => void;
-    const reached = new Promise<void>((resolve) => {
-      watcher = () => {
-        if (predicate()) resolve();
-      };
-      this.#watchers.add(watcher);
-    });
-    return deadline(reached, { timeout }, typeof what === "string" ? what : "heart-beats")
-      .catch((error) => {
-        throw typeof what === "string" ? error : new Error(`${what()}: ${error.message}`, { cause: error });
-      })
-      .finally(() => this.#watchers.delete(watcher));
-  }
 }
 
 /** A failover URI for one endpoint that retries forever, quickly (brokers are local). */

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import type { StompMessage } from "../../mod.ts";
 import { uniqueQueue } from "../helpers/brokers.ts";
+import { TappedConnector } from "../helpers/connectors.ts";
 import {
   ALL_VERSIONS,
   connected,
@@ -13,7 +14,6 @@ import {
   individualAck,
   matrix,
   statusUntil,
-  TappedConnector,
   VERSIONS_11_UP,
   WAIT_MS,
 } from "./async_helpers.ts";
@@ -71,7 +71,7 @@ matrix(
       const before = await inbox.next();
       assert.equal(before.text(), "before");
       const events = c.status();
-      await tap.kill();
+      await tap.closeSocket();
       const seen = await statusUntil(events, (e) => e.type === "connected", WAIT_MS);
       assert.deepEqual(seen.map((e) => e.type).filter((t) => t !== "reconnecting"), [
         "disconnected",

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { SPEC, StompConnectionError, StompConnectTimeout } from "../../mod.ts";
 import { uniqueQueue } from "../helpers/brokers.ts";
+import { TappedConnector } from "../helpers/connectors.ts";
 import {
   assertNoSecret,
   collect,
@@ -11,7 +12,6 @@ import {
   eachTarget,
   expectMessage,
   expectReceipt,
-  killable,
   matrix,
   open,
   produce,
@@ -23,7 +23,7 @@ const FAST = "randomize=false&initialReconnectDelay=1";
 
 eachTarget("failover: a dead first broker is skipped with startupMaxReconnectAttempts", async (t) => {
   const dead = withPort(t, deadPort());
-  const k = killable(t);
+  const k = new TappedConnector(t.connector);
   await using client = stomp(t, {
     uri: `failover:(${dead},${t.endpoint.uri})?${FAST}&startupMaxReconnectAttempts=1`,
     connector: k.connector,
@@ -43,7 +43,7 @@ eachTarget(
   async (t) => {
     const port = deadPort();
     const dead = withPort(t, port);
-    const k = killable(t);
+    const k = new TappedConnector(t.connector);
     const passcode = `secret-${crypto.randomUUID()}`;
     const client = stomp(t, {
       uri: `failover:(${dead},${t.endpoint.uri})?${FAST}`,
@@ -65,7 +65,7 @@ eachTarget(
 
 eachTarget("failover: only dead brokers: gives up after 1 + startupMaxReconnectAttempts tries", async (t) => {
   const [a, b] = [withPort(t, deadPort()), withPort(t, deadPort())];
-  const k = killable(t);
+  const k = new TappedConnector(t.connector);
   const client = stomp(t, {
     uri: `failover:(${a},${b})?${FAST}&startupMaxReconnectAttempts=3`,
     connector: k.connector,
@@ -79,7 +79,7 @@ eachTarget("failover: only dead brokers: gives up after 1 + startupMaxReconnectA
 
 eachTarget("failover: once connected, a reconnect is limited by maxReconnectAttempts", async (t) => {
   const dead = withPort(t, deadPort());
-  const k = killable(t);
+  const k = new TappedConnector(t.connector);
   await using client = stomp(t, {
     uri: `failover:(${dead},${t.endpoint.uri})?${FAST}&startupMaxReconnectAttempts=1&maxReconnectAttempts=0`,
     connector: k.connector,
@@ -97,7 +97,7 @@ matrix(
   "socket failure: the next call fails, connect() replays the subscription, messages flow",
   async (c) => {
     const queue = uniqueQueue("sync-replay");
-    const k = killable(c.target);
+    const k = new TappedConnector(c.target.connector);
     await using client = c.client({ connector: k.connector });
     await open(client, c.version);
     const ack = SPEC[c.version].ackModes.has("client-individual") ? "client-individual" : "client";
@@ -107,7 +107,7 @@ matrix(
     const before = await expectMessage(client, "before");
     assert.notEqual(before.headers.redelivered, "true");
 
-    await k.kill("simulated socket failure");
+    await k.resetSocket("simulated socket failure");
     const lost = await client.receiveFrame({ timeout: 5000 }).catch((e) => e);
     assert.ok(lost instanceof StompConnectionError, `expected StompConnectionError, got ${lost}`);
     assert.match(lost.message, /simulated socket failure/);

@@ -2,21 +2,18 @@
  * Shared by the `sync_*_test.ts` integration tests of {@link Stomp}: the broker × transport
  * targets with what each broker is observed to do differently (as data, see
  * /work/shared/brokers.md), a matrix that registers one test per target × version, frame
- * expectations, and a connector wrapper that lets a test kill the socket under a client.
+ * expectations. Tests that break the socket under a client use `TappedConnector` from
+ * tests/helpers/connectors.ts with the target's `connector`.
  *
  * @module
  */
 
 import assert from "node:assert/strict";
 import {
-  brokerUri,
   denoWebSocketConnector,
-  selectConnector,
   SPEC,
   Stomp,
   type StompConfigOptions,
-  type StompConnection,
-  StompConnectionError,
   type StompConnector,
   StompFrame,
   type StompHeadersInit,
@@ -258,72 +255,6 @@ export function deadPort(): number {
 export function withPort(target: Target, port: number): string {
   const { uri } = target.endpoint;
   return uri.replace(`:${target.endpoint.address.port}`, `:${port}`);
-}
-
-/** A connector wrapper that records where it connected and can make the live socket fail. */
-export interface KillableConnector {
-  /** Pass this as the client's `connector`. */
-  readonly connector: StompConnector;
-  /** The broker URIs of every attempt, in order. */
-  readonly attempts: string[];
-  /**
-   * Fails the newest connection as a reset socket would: its reads error with `reason`, its
-   * writes are refused, and the real socket is closed underneath.
-   */
-  kill(reason?: string): Promise<void>;
-}
-
-/** Wraps the runtime's connector for `target` (or `target.connector`) so a test can kill the socket. */
-export function killable(target: Target): KillableConnector {
-  const attempts: string[] = [];
-  let newest: (() => Promise<void>) | undefined;
-  let reason = "simulated socket failure";
-  const connector: StompConnector = async (broker, options) => {
-    attempts.push(brokerUri(broker));
-    const inner = await (target.connector ?? selectConnector(broker))(broker, options);
-    let killed = false;
-    let controller!: ReadableStreamDefaultController<Uint8Array>;
-    const reader = inner.readable.getReader();
-    const readable = new ReadableStream<Uint8Array>({
-      start: (c) => {
-        controller = c;
-      },
-      async pull(c) {
-        try {
-          const { done, value } = await reader.read();
-          if (killed) return;
-          if (done) c.close();
-          else c.enqueue(value);
-        } catch (error) {
-          if (!killed) c.error(error);
-        }
-      },
-      cancel: (why) => reader.cancel(why),
-    }, { highWaterMark: 0 });
-    const connection: StompConnection = {
-      readable,
-      messageFramed: inner.messageFramed,
-      info: inner.info,
-      write: (bytes) =>
-        killed ? Promise.reject(new StompConnectionError(`${inner.info}: ${reason}`)) : inner.write(bytes),
-      close: () => inner.close(),
-    };
-    newest = async () => {
-      killed = true;
-      controller.error(new StompConnectionError(`${inner.info}: ${reason}`));
-      await inner.close();
-    };
-    return connection;
-  };
-  return {
-    connector,
-    attempts,
-    kill: (why) => {
-      if (why !== undefined) reason = why;
-      assert.ok(newest, "no connection to kill");
-      return newest();
-    },
-  };
 }
 
 /** `n` bytes of pseudo-random data (crypto.getRandomValues fills at most 64 KiB per call). */
