@@ -7,6 +7,9 @@
 
 import { StompCancelledError } from "./errors.ts";
 
+/** The longest delay a timer can take (2^31-1 ms, ~24.8 days); longer ones fire at once. */
+const MAX_TIMER_MS = 0x7fffffff;
+
 /**
  * How long a wait may take: `timeout` in milliseconds (none when undefined) and/or a `signal`.
  *
@@ -40,7 +43,7 @@ export function deadline<T>(
   what: string,
   onCancel?: () => void,
 ): Promise<T> {
-  if (timeout === undefined && signal === undefined) return promise;
+  if ((timeout === undefined || timeout > MAX_TIMER_MS) && signal === undefined) return promise;
   if (signal?.aborted) {
     onCancel?.();
     promise.catch(() => {});
@@ -59,7 +62,8 @@ export function deadline<T>(
       reject(error);
     };
     const onAbort = () => cancel(new StompCancelledError(`${what} aborted`, { cause: signal?.reason }));
-    if (timeout !== undefined) {
+    // setTimeout fires at once for delays past 2^31-1 ms (Infinity included): those mean no timeout.
+    if (timeout !== undefined && timeout <= MAX_TIMER_MS) {
       timer = setTimeout(
         () => cancel(new StompCancelledError(`${what} timed out after ${timeout} ms`)),
         timeout,

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { StompCancelledError } from "../errors.ts";
+import { deadline } from "../wait.ts";
 
 /**
  * How long a test broker wait may take.
@@ -56,36 +56,21 @@ export class Waiters {
     if (typeof timeout !== "number" || Number.isNaN(timeout) || timeout < 0) {
       return Promise.reject(new TypeError(`${what}: timeout must be a non-negative number, got ${timeout}`));
     }
-    return new Promise<T>((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const finish = (settle: () => void) => {
-        this.#waiters.delete(test);
-        if (timer !== undefined) clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-        settle();
-      };
-      const test = () => {
+    let test!: () => void;
+    const met = new Promise<T>((resolve, reject) => {
+      test = () => {
         let value: T | undefined | null | false;
         try {
           value = check();
         } catch (e) {
-          return finish(() => reject(e));
+          return reject(e);
         }
-        if (value !== undefined && value !== null && value !== false) finish(() => resolve(value as T));
+        if (value !== undefined && value !== null && value !== false) resolve(value as T);
       };
-      const onAbort = () =>
-        finish(() => reject(new StompCancelledError(`${what} aborted`, { cause: signal?.reason })));
-      if (signal?.aborted) return onAbort();
-      // setTimeout fires at once for delays past 2^31-1 ms: treat those as no timeout.
-      if (timeout <= 0x7fffffff) {
-        timer = setTimeout(
-          () => finish(() => reject(new StompCancelledError(`${what} timed out after ${timeout} ms`))),
-          timeout,
-        );
-      }
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.#waiters.add(test);
-      test();
     });
+    if (signal?.aborted) return deadline(met, { signal }, what);
+    this.#waiters.add(test);
+    test();
+    return deadline(met, { timeout, signal }, what).finally(() => this.#waiters.delete(test));
   }
 }
