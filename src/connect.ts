@@ -120,20 +120,17 @@ export async function establish(
       const opening = connector(broker, { tls: config.tls, connectTimeout, signal, versions });
       // Enforced here too, so a connector that ignores its timeout cannot hang the client; a
       // connection that opens too late is closed.
-      connection = await deadline(
+      connection = await within(
         opening,
-        { timeout: connectTimeout, signal },
+        connectTimeout,
+        signal,
         `connecting to ${brokerUri(broker)}`,
-        () => {
-          opening.then((late) => late.close(), () => {});
-        },
-      ).catch((error) => {
-        throw error instanceof StompCancelledError && !signal?.aborted
-          ? new StompConnectionError(`${brokerUri(broker)}: no connection within ${connectTimeout} ms`, {
-            cause: error,
-          })
-          : error;
-      });
+        (cause) =>
+          new StompConnectionError(`${brokerUri(broker)}: no connection within ${connectTimeout} ms`, {
+            cause,
+          }),
+        () => opening.then((late) => late.close(), () => {}),
+      );
     } catch (error) {
       if (signal?.aborted) throw error;
       lastError = error;
@@ -210,18 +207,13 @@ async function handshake(
     });
     await channel.send(frame);
     session.sent();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new StompConnectTimeout(`no CONNECTED from ${brokerUri(broker)} within ${connectedTimeout} ms`),
-          ),
-        connectedTimeout,
-      );
-    });
-    const reply = await deadline(Promise.race([connected.promise, timedOut]), options, "connect")
-      .finally(() => clearTimeout(timer));
+    const reply = await within(
+      connected.promise,
+      connectedTimeout,
+      options.signal,
+      "connect",
+      () => new StompConnectTimeout(`no CONNECTED from ${brokerUri(broker)} within ${connectedTimeout} ms`),
+    );
     await replay(channel);
     return { channel, connected: reply, broker };
   } catch (error) {
@@ -231,4 +223,18 @@ async function handshake(
     if (!connected.settled) connected.reject(new StompConnectionError("connect abandoned"));
     connected.promise.catch(() => {});
   }
+}
+
+/** deadline() whose timeout (not an abort: that stays StompCancelledError) becomes `onTimeout`'s error. */
+function within<T>(
+  promise: Promise<T>,
+  timeout: number,
+  signal: AbortSignal | undefined,
+  what: string,
+  onTimeout: (cause: StompCancelledError) => Error,
+  onCancel?: () => void,
+): Promise<T> {
+  return deadline(promise, { timeout, signal }, what, onCancel).catch((error) => {
+    throw error instanceof StompCancelledError && !signal?.aborted ? onTimeout(error) : error;
+  });
 }
