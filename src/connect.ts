@@ -65,6 +65,23 @@ export interface StompEstablishHooks {
 }
 
 /**
+ * How {@link establish} replays the session's subscriptions after CONNECTED: with their receipts
+ * asked again or not, and only those whose context `keep` accepts (default: all).
+ *
+ * @example
+ * ```ts
+ * import type { StompReplayOptions } from "./connect.ts";
+ * const replay: StompReplayOptions = { receipts: false, keep: (context) => context !== undefined };
+ * ```
+ */
+export interface StompReplayOptions {
+  /** Ask again for the receipt each subscription first asked for. */
+  readonly receipts: boolean;
+  /** Whether a subscription (by its caller context) is still wanted. */
+  readonly keep?: (context: unknown) => boolean;
+}
+
+/**
  * An open, negotiated connection.
  *
  * @example
@@ -84,14 +101,14 @@ export interface StompEstablished {
 
 /**
  * Opens a negotiated connection. Frames after CONNECTED go to `handlers` (switched synchronously
- * on CONNECTED, so none is missed); the session's remembered subscriptions are replayed with
- * `replay(channel)` before this resolves. An ERROR reply rejects with {@link StompProtocolError}
+ * on CONNECTED, so none is missed); the session's remembered subscriptions are replayed (as
+ * `replay` says) before this resolves. An ERROR reply rejects with {@link StompProtocolError}
  * carrying the frame; no CONNECTED within the timeout rejects with {@link StompConnectTimeout};
  * running out of failover attempts rejects with {@link StompConnectTimeout} naming them.
  *
  * @example
  * ```ts ignore
- * const { channel } = await establish(config, transport, session, {}, handlers, replay);
+ * const { channel } = await establish(config, transport, session, {}, handlers, { receipts: true });
  * ```
  */
 export async function establish(
@@ -100,7 +117,7 @@ export async function establish(
   session: StompSession<unknown>,
   options: StompClientConnectOptions,
   handlers: StompChannelHandlers,
-  replay: (channel: StompChannel) => Promise<void>,
+  replay: StompReplayOptions,
   hooks: StompEstablishHooks = {},
 ): Promise<StompEstablished> {
   const signal = options.signal;
@@ -162,7 +179,7 @@ async function handshake(
   broker: StompBroker,
   connection: StompConnection,
   handlers: StompChannelHandlers,
-  replay: (channel: StompChannel) => Promise<void>,
+  replay: StompReplayOptions,
 ): Promise<StompEstablished> {
   const channel = new StompChannel(connection, versions[versions.length - 1]);
   const connected = new Deferred<StompFrame>();
@@ -214,7 +231,13 @@ async function handshake(
       "connect",
       () => new StompConnectTimeout(`no CONNECTED from ${brokerUri(broker)} within ${connectedTimeout} ms`),
     );
-    await replay(channel);
+    for (const sub of session.replay()) {
+      if (replay.keep && !replay.keep(sub.context)) continue;
+      const receipt = replay.receipts ? sub.receipt : undefined;
+      await channel.send(
+        session.subscribe(sub.destination, sub.headers, { receipt, context: sub.context }).frame,
+      );
+    }
     return { channel, connected: reply, broker };
   } catch (error) {
     await channel.close();

@@ -180,7 +180,7 @@ export class ClientLifecycle {
           if (attempt === this.#attempt) this.#onClosed(error);
         },
       },
-      (channel) => this.#replay(channel),
+      { receipts: false, keep: (context) => !(context as StompAsyncSubscription).ended },
       {
         attempt: (broker, delay, n) =>
           this.#status.emit(
@@ -205,14 +205,6 @@ export class ClientLifecycle {
     this.#status.emit({ type: "connected", broker, version: this.#session.version });
     if (channelClosed.settled) this.#onClosed(); // lost during the replay
     return connected;
-  }
-
-  async #replay(channel: StompChannel): Promise<void> {
-    for (const sub of this.#session.replay()) {
-      if (sub.context.ended) continue;
-      const { frame } = this.#session.subscribe(sub.destination, sub.headers, { context: sub.context });
-      await channel.send(frame);
-    }
   }
 
   #startHeartBeats(): void {

@@ -76,21 +76,11 @@ export class Stomp {
       alive: () => this.session.received(),
       frameError: (error) => this.#push(error),
       closed: (error) => this.#closed(error),
-    }, (channel) => this.#replay(channel));
+    }, { receipts: true });
     // Later sequences (reconnects) are limited by maxReconnectAttempts, not the startup limit.
     this.#transport.connected();
     if (this.#lost === undefined) this.#channel = channel;
     return connected;
-  }
-
-  async #replay(channel: StompChannel): Promise<void> {
-    for (const sub of this.session.replay()) {
-      const { frame } = this.session.subscribe(sub.destination, sub.headers, {
-        receipt: sub.receipt,
-        context: sub.context,
-      });
-      await channel.send(frame);
-    }
   }
 
   #push(item: StompFrame | Error): void {
