@@ -66,7 +66,8 @@ export async function openWithin(
   });
   const onAbort = () => stop(cancelled());
   signal?.addEventListener("abort", onAbort, { once: true });
-  const timer = connectTimeout !== undefined && Number.isFinite(connectTimeout)
+  // setTimeout fires at once for delays past 2^31-1 ms: those (Infinity included) mean no timeout.
+  const timer = connectTimeout !== undefined && connectTimeout <= 0x7fffffff
     ? setTimeout(
       () => stop(new StompConnectTimeout(`${uri}: connect timed out after ${connectTimeout} ms`)),
       connectTimeout,
