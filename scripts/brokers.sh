@@ -2,7 +2,9 @@
 # brokers.sh start|stop|kill [all|rabbitmq|activemq] - the real brokers the integration tests talk to.
 #   start  install if missing (apt, Debian 12), configure, start (no systemd), wait until a real STOMP CONNECT
 #          answers CONNECTED, print the endpoints. Idempotent: a broker that is up with the current config is left
-#          alone (a fast no-op). RESET=1 wipes broker state (queues, messages, users are re-created).
+#          alone (a fast no-op). RESET=1 wipes broker state first (queues, messages; users are re-created): CI does,
+#          so that no queue left by an earlier run slows the broker's boot. Every wait is bounded: a broker that
+#          does not come up fails the script with the end of its log, it never hangs.
 #   stop   graceful (rabbitmqctl shutdown / SIGTERM -> JVM shutdown hook, <= 30 s).
 #   kill   SIGKILL: a crash, clients see plain EOF.
 # Loopback only. Needs root (CI runs it as root; otherwise it re-runs itself with `sudo -n`).
@@ -18,7 +20,8 @@ if [ "$(id -u)" != 0 ]; then
   echo "$0: must run as root (or with password-less sudo)" >&2; exit 1
 fi
 
-TLS=/etc/stomp-test-tls; RMQ_PID=/var/lib/rabbitmq/mnesia/rabbit@localhost.pid
+TLS=/etc/stomp-test-tls; RMQ_DB=/var/lib/rabbitmq/mnesia; RMQ_PID=$RMQ_DB/rabbit@localhost.pid
+RMQ_LOG=/var/log/rabbitmq/rabbit@localhost.log
 AMQ_CONF=/etc/activemq/instances-available/stomp; AMQ_BASE=/var/lib/activemq/stomp; AMQ_PID=/run/activemq/stomp.pid
 TMO=${START_TIMEOUT:-90}; RESET=${RESET:-0}
 log() { printf '[brokers %s] %s\n' "$(date +%T)" "$*" >&2; }
@@ -36,9 +39,17 @@ amq_pid() { local p; p=$(cat $AMQ_PID 2>/dev/null) && grep -qs "activemq.base=$A
 # so everything that may leave a daemon behind (the broker VMs, epmd) must not inherit it, or the lock outlives us.
 mkdir -p /run/lock; exec 9>/run/lock/stomp-brokers.lock
 flock -n 9 || { log "waiting for another brokers.sh"; flock -w 600 9 || { log "lock timeout"; exit 1; }; }
-rabbitmqctl() { command rabbitmqctl "$@" 9>&-; }
-rabbitmq-diagnostics() { command rabbitmq-diagnostics "$@" 9>&-; }
-rabbitmq-server() { command rabbitmq-server "$@" 9>&-; }
+# RabbitMQ's tools, run as the rabbitmq user the way Debian's /usr/sbin wrappers do, but through setpriv instead of
+# su: su puts the tool's Erlang VM in a session of its own (out of reach of `timeout`, so a killed call left a VM
+# holding our stdout and a caller reading it waited for ever) and applies pam_limits (1024 descriptors: a node
+# with thousands of queues then never finished its boot). Every call has a hard limit: seen here,
+# `rabbitmqctl wait --timeout 90` still waiting after 10 minutes on a node stuck in its boot.
+as_rabbitmq() { (cd /var/lib/rabbitmq && HOME=/var/lib/rabbitmq USER=rabbitmq LOGNAME=rabbitmq \
+  setpriv --reuid=rabbitmq --regid=rabbitmq --init-groups "/usr/lib/rabbitmq/bin/$@") 9>&-; }
+rabbitmqctl() { timeout -k 5 "$((TMO + 10))" bash -c "$(declare -f as_rabbitmq); as_rabbitmq rabbitmqctl \"\$@\"" _ "$@"; }
+rabbitmq-diagnostics() { timeout -k 5 20 bash -c "$(declare -f as_rabbitmq); as_rabbitmq rabbitmq-diagnostics \"\$@\"" _ "$@"; }
+# The node daemonizes; it keeps none of our descriptors, so a caller reading our output through a pipe sees EOF.
+rabbitmq-server() { (ulimit -n "$(ulimit -Hn)" 2>/dev/null || true; as_rabbitmq rabbitmq-server "$@" </dev/null >>/var/log/rabbitmq/startup_log 2>&1); }
 
 # ---- readiness probes: a real STOMP CONNECT -> CONNECTED (bash /dev/tcp, openssl), WebSocket upgrade -> 101
 # stomp_ok PORT HOST [LOGIN]: the login's passcode equals its name in our fixtures.
@@ -54,8 +65,12 @@ ws_ok() { [ "$(upgrade "$2" | timeout 3 bash -c 'exec 3<>/dev/tcp/127.0.0.1/$0 &
   2>/dev/null)" = "HTTP/1.1 101" ]; }
 wss_ok() { [ "$(upgrade "$2" | timeout 5 openssl s_client -quiet -connect "127.0.0.1:$1" -CAfile $TLS/ca.pem \
   -verify_return_error 2>/dev/null | head -c 12)" = "HTTP/1.1 101" ]; }
+# fail LOG MESSAGE: give up with the end of the broker's log, so that a CI run says why instead of hanging
+fail() { log "FAILED: $2 (last lines of $1 follow)"; tail -n 40 "$1" >&2 2>/dev/null || true; exit 1; }
+# wait_until DESCRIPTION PROBE...: the probe passes within $TMO seconds, or the script fails with $BLOG's end
 wait_until() { local d=$1 t0=$SECONDS; shift
-  until "$@"; do (( SECONDS - t0 > TMO )) && { log "TIMEOUT: $d"; return 1; }; sleep 0.2; done; log "ready: $d"; }
+  until "$@"; do (( SECONDS - t0 > TMO )) && fail "$BLOG" "not ready after ${TMO}s: $d"; sleep 0.2; done
+  log "ready: $d"; }
 rmq_ready() { stomp_ok 61613 / && stomp_ok 61613 test-vhost stomp && stomp_tls_ok 61614 / && ws_ok 15674 /ws &&
   wss_ok 15673 /ws; }
 amq_ready() { stomp_ok 61623 localhost && stomp_ok 61623 localhost stomp && stomp_tls_ok 61625 localhost; }
@@ -117,7 +132,7 @@ chmod 755 $TLS; chmod 644 $TLS/*   # a test-only key: the rabbitmq and activemq 
 
 # ---- RabbitMQ
 if want rabbitmq; then
-  CHANGED=0
+  CHANGED=0; BLOG=$RMQ_LOG
   put /etc/rabbitmq/rabbitmq-env.conf rabbitmq <<'EOF'
 NODENAME=rabbit@localhost
 NODE_IP_ADDRESS=127.0.0.1
@@ -149,18 +164,30 @@ EOF
   if [ $CHANGED = 0 ] && [ "$RESET" != 1 ] && rmq_ready; then log "RabbitMQ: already up"
   else
     up() { rabbitmq-diagnostics -q ping >/dev/null 2>&1; }
-    if up && [ $CHANGED = 1 ]; then log "RabbitMQ: config changed -> restart"; rabbitmqctl -q shutdown >/dev/null; fi
-    if ! up; then
-      rm -f $RMQ_PID; log "RabbitMQ: rabbitmq-server -detached"; rabbitmq-server -detached
-      rabbitmqctl -q wait --timeout "$TMO" $RMQ_PID >/dev/null || log "RabbitMQ: rabbitmqctl wait failed, probing"
-    else
-      rabbitmqctl -q start_app >/dev/null   # the VM may be up with the app stopped (stop_app): a no-op otherwise
+    if up && { [ $CHANGED = 1 ] || [ "$RESET" = 1 ]; }; then
+      log "RabbitMQ: config changed or RESET=1 -> restart"; rabbitmqctl -q shutdown >/dev/null || true
     fi
-    [ "$RESET" = 1 ] && { log "RabbitMQ: reset"; rabbitmqctl -q stop_app; rabbitmqctl -q reset; rabbitmqctl -q start_app; }
-    if ! rabbitmqctl -q list_users 2>/dev/null | grep -q '^stomp[[:space:]]'; then   # fixtures: stomp/stomp, test-vhost
-      rabbitmqctl -q add_user stomp stomp >/dev/null; rabbitmqctl -q add_vhost test-vhost >/dev/null
-      for u in guest stomp; do for v in / test-vhost; do
-        rabbitmqctl -q set_permissions -p $v $u '.*' '.*' '.*' >/dev/null; done; done
+    if ! up; then
+      # a VM that does not answer (hung in its boot, or a shutdown that timed out) must not hold the node name
+      if p=$(rmq_pid); then log "RabbitMQ: VM $p does not answer -> SIGKILL"; kill -KILL "$p"; wait_gone "$p"; fi
+      [ "$RESET" = 1 ] && { log "RabbitMQ: RESET=1 -> wiping $RMQ_DB"; rm -rf "$RMQ_DB"/rabbit@localhost*; }
+      rm -f $RMQ_PID; log "RabbitMQ: rabbitmq-server -detached"; rabbitmq-server -detached
+      rabbitmqctl -q wait --timeout "$TMO" $RMQ_PID >/dev/null || fail $RMQ_LOG "RabbitMQ did not boot within ${TMO}s"
+    else   # the VM may be up with the app stopped (stop_app): a no-op otherwise
+      rabbitmqctl -q start_app >/dev/null || fail $RMQ_LOG "RabbitMQ: start_app failed"
+    fi
+    # Fixtures: user stomp/stomp, vhost test-vhost, and a policy that deletes the tests' queues (named ...-<uuid>,
+    # or demo-*-<8 hex>) after 15 minutes unused: each integration run declares a few hundred durable queues, and a
+    # node that must recover thousands of them at boot takes minutes (or never finishes under a 1024-fd limit).
+    expiry='(-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|^demo-(in|out|errors)-[0-9a-f]{8})$'
+    if ! rabbitmqctl -q list_users 2>/dev/null | grep -q '^stomp[[:space:]]' ||
+      ! rabbitmqctl -q list_policies -p test-vhost 2>/dev/null | grep -q 'stompest-test-queues'; then
+      log "RabbitMQ: fixtures (user stomp, vhost test-vhost, test-queue expiry policy)"
+      rabbitmqctl -q add_user stomp stomp >/dev/null 2>&1 || true; rabbitmqctl -q add_vhost test-vhost >/dev/null 2>&1 || true
+      for v in / test-vhost; do
+        for u in guest stomp; do rabbitmqctl -q set_permissions -p $v $u '.*' '.*' '.*' >/dev/null; done
+        rabbitmqctl -q set_policy -p $v --apply-to queues stompest-test-queues "$expiry" '{"expires":900000}' >/dev/null
+      done
     fi
     wait_until "RabbitMQ stomp 61613" stomp_ok 61613 /
     wait_until "RabbitMQ stomp 61613 (stomp@test-vhost)" stomp_ok 61613 test-vhost stomp
@@ -172,7 +199,7 @@ fi
 
 # ---- ActiveMQ (Debian instance "stomp"; /etc/init.d/activemq starts every enabled instance)
 if want activemq; then
-  CHANGED=0; JH=
+  CHANGED=0; JH=; BLOG=$AMQ_BASE/console.log
   for d in /usr/lib/jvm/java-17-openjdk-* /usr/lib/jvm/default-java; do [ -x "$d/bin/java" ] && { JH=$d; break; }; done
   [ -n "$JH" ] || JH=$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")
   [ -s $TLS/truststore.p12 ] || keytool -importcert -noprompt -alias ca -file $TLS/ca.pem -keystore $TLS/truststore.p12 \
@@ -241,7 +268,7 @@ EOF
     [ "$RESET" = 1 ] && ! amq_pid >/dev/null && rm -rf $AMQ_BASE/data
     if ! amq_pid >/dev/null; then
       rm -f $AMQ_PID $AMQ_PID.stop; log "ActiveMQ: /etc/init.d/activemq start"
-      /etc/init.d/activemq start >/dev/null 9>&- || true  # says "(failed?)" because STARTTIME=0: the probes decide
+      /etc/init.d/activemq start </dev/null >/dev/null 2>&1 9>&- || true  # says "(failed?)" because STARTTIME=0: the probes decide
     fi
     wait_until "ActiveMQ stomp 61623" stomp_ok 61623 localhost
     wait_until "ActiveMQ stomp 61623 (stomp)" stomp_ok 61623 localhost stomp
