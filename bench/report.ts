@@ -10,7 +10,7 @@
  * @module
  */
 
-import { runFloor, runStompest, runStompJs, type Workload, workloads } from "./workloads.ts";
+import { runCopyOnce, runFloor, runStompest, runStompJs, type Workload, workloads } from "./workloads.ts";
 import { buildAndSerialize, makeFrames, serializeBuilt } from "./serializer_bench.ts";
 
 /** Best time in ms of each function over `rounds` rounds, the functions taking turns. */
@@ -44,7 +44,10 @@ console.log(`Deno ${Deno.version.deno}, V8 ${Deno.version.v8}; best round of sev
 for (const w of workloads()) {
   const big = w.bytes > 100 * 1024 * 1024;
   const withPeer = !skipPeer && !big; // stompjs needs ~40 s per round for 500 MiB
-  const [floor, ours] = bestOf([() => runFloor(w), () => runStompest(w)], big ? 5 : 7);
+  const [floor, ours, copyOnce] = bestOf(
+    [() => runFloor(w), () => runStompest(w), ...(big ? [() => runCopyOnce(w)] : [])],
+    big ? 5 : 7,
+  );
   const peer = withPeer ? bestOf([() => runStompJs(w)], 3)[0] : undefined;
   const target = targets[w.name] ?? {};
   const floorRatio = ours / floor;
@@ -54,6 +57,12 @@ for (const w of workloads()) {
     `  stompest  ${rate(w, ours)}   ${floorRatio.toFixed(2)}x the floor's time` +
       (target.maxFloor ? ` (target <= ${target.maxFloor}: ${verdict(floorRatio <= target.maxFloor)})` : ""),
   );
+  if (copyOnce !== undefined) {
+    console.log(
+      `  copy-once ${rate(w, copyOnce)}   stompest takes ${(ours / copyOnce).toFixed(2)}x its time ` +
+        `(${(copyOnce / floor).toFixed(2)}x the floor's: the least an owned body costs here)`,
+    );
+  }
   if (peer !== undefined) {
     const speedup = peer / ours;
     console.log(

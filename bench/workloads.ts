@@ -89,6 +89,30 @@ export function runFloor(w: Workload): number {
   return n;
 }
 
+/**
+ * The copy-once bound: each frame's bytes copied into a fresh `Uint8Array` of its own, nothing parsed. A parser
+ * that hands out bodies the caller owns (the chunks are the caller's, so it cannot keep views into them) cannot
+ * beat this; with 1 MiB bodies it is what remains once nothing is scanned.
+ */
+export function runCopyOnce(w: Workload): number {
+  const size = Math.ceil(w.bytes / w.frames);
+  let out = new Uint8Array(size), at = 0, n = 0;
+  for (const chunk of w.chunks) {
+    for (let off = 0; off < chunk.length;) {
+      const take = Math.min(chunk.length - off, out.length - at);
+      out.set(chunk.subarray(off, off + take), at);
+      at += take;
+      off += take;
+      if (at === out.length) {
+        n++;
+        out = new Uint8Array(size);
+        at = 0;
+      }
+    }
+  }
+  return n + (at > 0 ? 1 : 0);
+}
+
 /** @stomp/stompjs's Parser over the same chunks. */
 export function runStompJs(w: Workload): number {
   let n = 0;
