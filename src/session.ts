@@ -8,6 +8,7 @@
 
 import * as commands from "./commands.ts";
 import type { StompConnectedInfo, StompConnectOptions, StompSendOptions, StompToken } from "./commands.ts";
+import { ackModeOf, checkSubscription } from "./broker_quirks.ts";
 import { StompProtocolError } from "./errors.ts";
 import type { StompBody, StompFrame, StompHeadersInit, StompHeartBeat } from "./frame.ts";
 import { checkVersion, DEFAULT_VERSION, Header, SPEC, type StompVersion, VERSIONS } from "./spec.ts";
@@ -322,16 +323,17 @@ export class StompSession<C = unknown> {
     let copy = copyHeaders(headers);
     if (SPEC[this.version].subscribeNeedsId && !hasId(copy)) copy = withId(copy, crypto.randomUUID());
     const { frame, token } = commands.subscribe(destination, copy, options.receipt, this.version);
-    const id = frame.headers[Header.ID];
-    // RabbitMQ copies the subscription id into every message-id without escaping it: with ':' or
-    // '\\' in the id no MESSAGE of the subscription could be parsed, and every one would be lost.
-    if (id !== undefined && this.#server?.startsWith("RabbitMQ/") && /[:\\]/.test(id)) {
-      throw new StompProtocolError(
-        `subscription id ${JSON.stringify(id)} contains ':' or '\\', which RabbitMQ copies unescaped ` +
-          "into message-id (its MESSAGE frames could not be parsed); choose another id",
-      );
-    }
     if (this.#subscriptions.has(token)) throw new StompProtocolError(`already subscribed: ${token}`);
+    // Refused before anything is remembered or sent: what the broker would turn into lost messages.
+    checkSubscription(
+      this.#server,
+      { id: frame.headers[Header.ID], destination, ack: ackModeOf(copy) },
+      [...this.#subscriptions.values()].map((s) => ({
+        id: s.id,
+        destination: s.destination,
+        ack: ackModeOf(s.headers),
+      })),
+    );
     const receipt = this.#checkReceipt(frame);
     this.#subscriptions.set(token, {
       token,

@@ -538,3 +538,49 @@ Deno.test("session: on RabbitMQ a subscription id with ':' or '\\' is refused (i
   other.connected(new StompFrame("CONNECTED", { version: "1.2", server: "ActiveMQ/5.17.2" }));
   assert.equal(other.subscribe("/queue/a", { id: "sub:1" }).token, "id:sub:1");
 });
+
+Deno.test("session: on RabbitMQ a client-ack subscription may share its connection only with auto-ack ones", () => {
+  const rabbit = () => {
+    const s = new StompSession();
+    s.connect({ host: "/" });
+    s.connected(new StompFrame("CONNECTED", { version: "1.2", server: "RabbitMQ/3.10.8" }));
+    return s;
+  };
+  // client after client-individual, client-individual after client, client after client: each refused,
+  // and the refused subscription is neither remembered nor holding its receipt.
+  for (
+    const [first, second] of [["client-individual", "client"], ["client", "client-individual"], [
+      "client",
+      "client",
+    ]]
+  ) {
+    const s = rabbit();
+    s.subscribe("/queue/b", { id: "b", ack: first });
+    assert.throws(
+      () => s.subscribe("/queue/a", { id: "a", ack: second }, { receipt: "r-a" }),
+      (e: unknown) =>
+        e instanceof StompProtocolError && /every earlier message of the connection/.test(e.message),
+    );
+    assert.equal(s.subscription("id:a"), undefined);
+    assert.ok(!s.receipts.has("r-a"));
+  }
+  // The first `ack` header is the one the broker reads.
+  const s = rabbit();
+  s.subscribe("/queue/b", [["id", "b"], ["ack", "client"], ["ack", "auto"]]);
+  assert.throws(() => s.subscribe("/queue/a", { id: "a", ack: "client-individual" }), StompProtocolError);
+  // Allowed: client beside auto (explicit or by default), and client-individual beside client-individual.
+  const ok = rabbit();
+  ok.subscribe("/queue/b", { id: "b" });
+  ok.subscribe("/queue/c", { id: "c", ack: "auto" });
+  ok.subscribe("/queue/a", { id: "a", ack: "client" });
+  const individual = rabbit();
+  individual.subscribe("/queue/b", { id: "b", ack: "client-individual" });
+  individual.subscribe("/queue/a", { id: "a", ack: "client-individual" });
+  // ActiveMQ settles a client ACK per subscription, as the spec says: nothing refused.
+  const amq = new StompSession();
+  amq.connect({ host: "/" });
+  amq.connected(new StompFrame("CONNECTED", { version: "1.2", server: "ActiveMQ/5.17.2" }));
+  amq.subscribe("/queue/b", { id: "b", ack: "client-individual" });
+  amq.subscribe("/queue/a", { id: "a", ack: "client" });
+  assert.ok(amq.subscription("id:a"));
+});

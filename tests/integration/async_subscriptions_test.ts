@@ -2,7 +2,7 @@
 // the loop unsubscribes, a connection dropped underneath is replaced and the subscription replayed,
 // and NACK does what each broker does with it.
 import assert from "node:assert/strict";
-import type { StompMessage } from "../../mod.ts";
+import { type StompMessage, StompProtocolError } from "../../mod.ts";
 import { uniqueQueue } from "../helpers/brokers.ts";
 import { TappedConnector } from "../helpers/connectors.ts";
 import {
@@ -156,4 +156,35 @@ matrix(
     }
   },
   { brokers: ["activemq"] },
+);
+
+matrix(
+  "a client-ack subscription beside another acking one is refused on RabbitMQ (its client ACK spans the connection)",
+  ALL_VERSIONS,
+  async ({ endpoint, version }) => {
+    const [qa, qb] = [uniqueQueue("async-client-a"), uniqueQueue("async-client-b")];
+    const c = await connected(endpoint, version);
+    try {
+      const a = await c.subscribe(qa, {}, { ack: "client", receipt: true });
+      // In 1.0 a handler subscription acks with `client` too, so it is refused as well.
+      await assert.rejects(
+        c.subscribe(qb, {}, { handler: () => {}, receipt: true }),
+        (e: unknown) => e instanceof StompProtocolError && /client-individual/.test(e.message),
+      );
+      if (version !== "1.0") {
+        await assert.rejects(c.subscribe(qb, {}, { ack: "client-individual" }), StompProtocolError);
+      }
+      // The refusal left the client connected and the first subscription working.
+      await c.send(qa, "still here", {}, { receipt: true });
+      for await (const msg of a) {
+        assert.equal(msg.text(), "still here");
+        await msg.ack({ receipt: true });
+        break;
+      }
+      await c.subscribe(qb, {}, { receipt: true }); // auto beside client: allowed
+    } finally {
+      await c.disconnect();
+    }
+  },
+  { brokers: ["rabbitmq"] },
 );

@@ -1,0 +1,120 @@
+/**
+ * Where a broker departs from the spec in a way that loses messages, as data keyed by the product in the
+ * CONNECTED `server` header. The session consults it before a SUBSCRIBE goes out and refuses what the
+ * broker would turn into a silent loss.
+ *
+ * @module
+ */
+
+import { StompProtocolError } from "./errors.ts";
+import { Header } from "./spec.ts";
+import type { StompHeadersInit } from "./frame.ts";
+
+/** A broker's departures from the spec that the session guards against. */
+export interface StompBrokerQuirks {
+  /**
+   * Characters a subscription id must not hold: the broker copies the id into every `message-id`
+   * without escaping it, so none of the subscription's MESSAGE frames could be parsed.
+   */
+  readonly forbiddenInSubscriptionId?: RegExp;
+  /**
+   * A `client` ACK (or NACK) settles every earlier message of the connection, of every subscription,
+   * where the spec says: of its own subscription.
+   */
+  readonly clientAckSpansConnection?: boolean;
+}
+
+/**
+ * The known quirks by product (the `server` header up to its `/`). Measured against RabbitMQ 3.10:
+ * with a `client-individual` subscription B holding an unacked message, a `client` ACK of a message
+ * of subscription A acked B's as well, and it never came back after a reconnect; ActiveMQ 5.17
+ * redelivered it, as the spec requires.
+ *
+ * @example
+ * ```ts
+ * import { BROKER_QUIRKS } from "./broker_quirks.ts";
+ * console.log(BROKER_QUIRKS.RabbitMQ.clientAckSpansConnection); // true
+ * ```
+ */
+export const BROKER_QUIRKS: Readonly<Record<string, StompBrokerQuirks>> = {
+  RabbitMQ: { forbiddenInSubscriptionId: /[:\\]/, clientAckSpansConnection: true },
+};
+
+/**
+ * The quirks of the broker that sent `server` (e.g. `RabbitMQ/3.10.8`); none for an unknown one.
+ *
+ * @example
+ * ```ts
+ * import { brokerQuirks } from "./broker_quirks.ts";
+ * console.log(brokerQuirks("ActiveMQ/5.17.2")); // {}
+ * ```
+ */
+export function brokerQuirks(server: string | undefined): StompBrokerQuirks {
+  if (server === undefined) return {};
+  return BROKER_QUIRKS[server.split("/", 1)[0]] ?? {};
+}
+
+/**
+ * The ack mode in SUBSCRIBE headers (the first `ack`, as a broker reads them; `auto` when absent).
+ *
+ * @example
+ * ```ts
+ * import { ackModeOf } from "./broker_quirks.ts";
+ * console.log(ackModeOf([["ack", "client"], ["ack", "auto"]]), ackModeOf({})); // "client" "auto"
+ * ```
+ */
+export function ackModeOf(headers: StompHeadersInit): string {
+  const value = Array.isArray(headers)
+    ? headers.find(([name]) => name === Header.ACK)?.[1]
+    : (headers as Record<string, unknown>)[Header.ACK];
+  return value === undefined ? "auto" : String(value);
+}
+
+/** A subscription as the check below sees it. */
+export interface StompSubscriptionAck {
+  readonly id?: string;
+  readonly destination: string;
+  readonly ack: string;
+}
+
+/**
+ * Throws a {@link StompProtocolError} if subscribing `next` beside `existing` would lose messages on
+ * the broker that sent `server`. On RabbitMQ a `client` subscription may share its connection only
+ * with `auto` ones: a `client` ACK there would also ack the other subscriptions' unprocessed messages.
+ *
+ * @example
+ * ```ts
+ * import { checkSubscription } from "./broker_quirks.ts";
+ * const existing = [{ id: "b", destination: "/queue/b", ack: "client-individual" }];
+ * try {
+ *   checkSubscription("RabbitMQ/3.10.8", { id: "a", destination: "/queue/a", ack: "client" }, existing);
+ * } catch (e) {
+ *   console.log((e as Error).name); // "StompProtocolError"
+ * }
+ * ```
+ */
+export function checkSubscription(
+  server: string | undefined,
+  next: StompSubscriptionAck,
+  existing: Iterable<StompSubscriptionAck>,
+): void {
+  const quirks = brokerQuirks(server);
+  const product = server?.split("/", 1)[0];
+  if (next.id !== undefined && quirks.forbiddenInSubscriptionId?.test(next.id)) {
+    throw new StompProtocolError(
+      `subscription id ${JSON.stringify(next.id)} contains ':' or '\\', which ${product} copies unescaped ` +
+        "into message-id (its MESSAGE frames could not be parsed); choose another id",
+    );
+  }
+  if (!quirks.clientAckSpansConnection || next.ack === "auto") return;
+  for (const other of existing) {
+    if (other.ack === "auto" || (other.ack !== "client" && next.ack !== "client")) continue;
+    const name = (s: StompSubscriptionAck) => `${s.destination} (id ${s.id ?? "none"}, ack ${s.ack})`;
+    throw new StompProtocolError(
+      `cannot subscribe to ${name(next)} beside ${name(other)} on one connection: ${product} applies a ` +
+        `"client" ACK to every earlier message of the connection, of every subscription, so acking one ` +
+        `subscription's message would ack the other's unprocessed ones and a crash would lose them. ` +
+        `Use ack "client-individual", or a connection of its own for the "client" subscription.`,
+    );
+  }
+}
