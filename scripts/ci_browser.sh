@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # ci_browser.sh - the dashboard in real Chromium against RabbitMQ Web-STOMP (tests/browser/dashboard_chromium.mjs).
-#   Installs Debian's chromium if missing (apt-get; no other browser download works here) and playwright-core
+#   Installs Debian's chromium and libnss3-tools (certutil) if missing (apt-get; no other browser download works
+#   here) and playwright-core
 #   from npm into tests/browser/node_modules (git-ignored; kept between runs), makes sure RabbitMQ is up, runs the
 #   test with Node's test runner and ends with the line "browser: N passed, M failed".
 #   The test restarts RabbitMQ (scripts/brokers.sh stop/start rabbitmq): run it when nothing else needs the broker.
@@ -17,6 +18,12 @@ if [ ! -x "$CHROMIUM" ]; then
   log "apt-get install chromium"
   apt-cache show chromium >/dev/null 2>&1 || as_root apt-get update -q >&2
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=600 chromium >&2
+fi
+# certutil puts the test CA into the test's own NSS store, which is how Chromium on Linux learns a CA (wss://)
+if ! command -v certutil >/dev/null; then
+  log "apt-get install libnss3-tools"
+  apt-cache show libnss3-tools >/dev/null 2>&1 || as_root apt-get update -q >&2
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=600 libnss3-tools >&2
 fi
 "$CHROMIUM" --version >&2
 

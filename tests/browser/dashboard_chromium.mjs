@@ -29,6 +29,8 @@ const ARGS = [
   "--disable-quic",
 ];
 const TOPIC = `/topic/dashboard-test-${randomUUID()}`;
+const CA_PEM = "/etc/stomp-test-tls/ca.pem";
+const WSS = "wss://127.0.0.1:15673/ws";
 const BROKER_RESTART_MS = 120_000;
 
 /** Runs a child to its end; rejects with its output when it fails or outlives `timeout`. */
@@ -91,7 +93,7 @@ function within(promise, ms, what) {
 }
 
 describe("dashboard in Chromium over RabbitMQ Web-STOMP", () => {
-  let server, base, context, page, profile;
+  let server, base, context, page, profile, home;
   const pageLog = [];
 
   /** What the Deno side heard on the topic from others, as JSON; waits for it on the server. */
@@ -120,10 +122,18 @@ describe("dashboard in Chromium over RabbitMQ Web-STOMP", () => {
     server = startServer();
     base = await server.url;
     profile = mkdtempSync(join(tmpdir(), "stompest-chromium-"));
+    // Chromium on Linux trusts the CAs in $HOME/.pki/nssdb: the test CA goes there, in a HOME of the test's
+    // own, so that wss:// is verified for real (no flag that turns verification off).
+    home = mkdtempSync(join(tmpdir(), "stompest-chromium-home-"));
+    const nssdb = `sql:${join(home, ".pki", "nssdb")}`;
+    mkdirSync(join(home, ".pki", "nssdb"), { recursive: true });
+    await run("certutil", ["-N", "-d", nssdb, "--empty-password"], 30_000);
+    await run("certutil", ["-A", "-d", nssdb, "-n", "stomp-test-ca", "-t", "C,,", "-i", CA_PEM], 30_000);
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
       args: ARGS,
+      env: { ...process.env, HOME: home },
       viewport: { width: 1200, height: 900 },
     });
     page = context.pages()[0] ?? await context.newPage();
@@ -136,7 +146,7 @@ describe("dashboard in Chromium over RabbitMQ Web-STOMP", () => {
     if (page) await page.screenshot({ path: join(RESULTS, "dashboard-last.png") }).catch(() => {});
     await context?.close();
     server?.child.kill("SIGTERM");
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    for (const dir of [profile, home]) if (dir) rmSync(dir, { recursive: true, force: true });
     if (process.exitCode) {
       console.log(`--- page log\n${pageLog.join("\n")}\n--- server log\n${server?.log()}`);
     }
@@ -319,5 +329,43 @@ describe("dashboard in Chromium over RabbitMQ Web-STOMP", () => {
     assert.ok(state.events.some((e) => /^error ws:\/\/127\.0\.0\.1:1\/ws/.test(e)), state.events.join("\n"));
     await pageReceives("return m.headers.origin === 'deno' && m.at > a", since);
     await page.screenshot({ path: join(RESULTS, "dashboard-failover.png") });
+  });
+
+  test("wss: Web-STOMP over TLS, the broker's certificate verified against the test CA", async () => {
+    const since = await page.evaluate(() => Date.now());
+    await page.fill("#uri", WSS);
+    await page.click("#connect");
+    await page.waitForFunction(
+      (uri) =>
+        dashboard.state === "connected" && dashboard.broker === uri && dashboard.subscription !== undefined,
+      WSS,
+    );
+    await pageReceives("return m.headers.origin === 'deno' && m.at > a", since);
+    const token = `over wss ${randomUUID()}`;
+    await page.fill("#text", token);
+    await page.click("#send");
+    assert.equal((await heard({ text: token })).headers.origin, "page");
+    // The control: a Chromium that does not know the test CA refuses the same handshake, so the
+    // connection above was verified, not merely encrypted.
+    const bare = mkdtempSync(join(tmpdir(), "stompest-chromium-bare-"));
+    const stranger = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ARGS,
+      env: { ...process.env, HOME: bare },
+    });
+    try {
+      const other = await stranger.newPage();
+      const outcome = await other.evaluate((uri) =>
+        new Promise((resolve) => {
+          const ws = new WebSocket(uri, ["v12.stomp"]);
+          ws.onopen = () => resolve("open");
+          ws.onerror = () => resolve("error");
+        }), WSS);
+      assert.equal(outcome, "error");
+    } finally {
+      await stranger.close();
+      rmSync(bare, { recursive: true, force: true });
+    }
   });
 });
