@@ -43,13 +43,17 @@ flock -n 9 || { log "waiting for another brokers.sh"; flock -w 600 9 || { log "l
 # su: su puts the tool's Erlang VM in a session of its own (out of reach of `timeout`, so a killed call left a VM
 # holding our stdout and a caller reading it waited for ever) and applies pam_limits (1024 descriptors: a node
 # with thousands of queues then never finished its boot). Every call has a hard limit: seen here,
-# `rabbitmqctl wait --timeout 90` still waiting after 10 minutes on a node stuck in its boot.
+# `rabbitmqctl wait --timeout 90` still waiting after 10 minutes on a node stuck in its boot. stdin is /dev/null:
+# `timeout` runs the tool in a background process group, where a VM touching a terminal would be stopped.
 as_rabbitmq() { (cd /var/lib/rabbitmq && HOME=/var/lib/rabbitmq USER=rabbitmq LOGNAME=rabbitmq \
-  setpriv --reuid=rabbitmq --regid=rabbitmq --init-groups "/usr/lib/rabbitmq/bin/$@") 9>&-; }
+  setpriv --reuid=rabbitmq --regid=rabbitmq --init-groups "/usr/lib/rabbitmq/bin/$@" </dev/null) 9>&-; }
 rabbitmqctl() { timeout -k 5 "$((TMO + 10))" bash -c "$(declare -f as_rabbitmq); as_rabbitmq rabbitmqctl \"\$@\"" _ "$@"; }
 rabbitmq-diagnostics() { timeout -k 5 20 bash -c "$(declare -f as_rabbitmq); as_rabbitmq rabbitmq-diagnostics \"\$@\"" _ "$@"; }
 # The node daemonizes; it keeps none of our descriptors, so a caller reading our output through a pipe sees EOF.
-rabbitmq-server() { (ulimit -n "$(ulimit -Hn)" 2>/dev/null || true; as_rabbitmq rabbitmq-server "$@" </dev/null >>/var/log/rabbitmq/startup_log 2>&1); }
+# Descriptors: up to 65536 (Erlang sizes tables by the limit, and a container's hard limit can be ~2^30).
+RMQ_STARTUP_LOG=/var/log/rabbitmq/startup_log
+rabbitmq-server() { (h=$(ulimit -Hn); { [ "$h" = unlimited ] || [ "$h" -gt 65536 ]; } && h=65536
+  ulimit -n "$h" 2>/dev/null || true; as_rabbitmq rabbitmq-server "$@" >>$RMQ_STARTUP_LOG 2>&1); }
 
 # ---- readiness probes: a real STOMP CONNECT -> CONNECTED (bash /dev/tcp, openssl), WebSocket upgrade -> 101
 # stomp_ok PORT HOST [LOGIN]: the login's passcode equals its name in our fixtures.
@@ -65,11 +69,13 @@ ws_ok() { [ "$(upgrade "$2" | timeout 3 bash -c 'exec 3<>/dev/tcp/127.0.0.1/$0 &
   2>/dev/null)" = "HTTP/1.1 101" ]; }
 wss_ok() { [ "$(upgrade "$2" | timeout 5 openssl s_client -quiet -connect "127.0.0.1:$1" -CAfile $TLS/ca.pem \
   -verify_return_error 2>/dev/null | head -c 12)" = "HTTP/1.1 101" ]; }
-# fail LOG MESSAGE: give up with the end of the broker's log, so that a CI run says why instead of hanging
-fail() { log "FAILED: $2 (last lines of $1 follow)"; tail -n 40 "$1" >&2 2>/dev/null || true; exit 1; }
-# wait_until DESCRIPTION PROBE...: the probe passes within $TMO seconds, or the script fails with $BLOG's end
+# fail MESSAGE: give up with the end of the broker's logs ($BLOGS), so that a CI run says why instead of hanging
+fail() { local f; log "FAILED: $1"
+  for f in "${BLOGS[@]}"; do [ -s "$f" ] && { echo "--- last lines of $f" >&2; tail -n 30 "$f" >&2; }; done; exit 1; }
+BLOGS=()
+# wait_until DESCRIPTION PROBE...: the probe passes within $TMO seconds, or the script fails
 wait_until() { local d=$1 t0=$SECONDS; shift
-  until "$@"; do (( SECONDS - t0 > TMO )) && fail "$BLOG" "not ready after ${TMO}s: $d"; sleep 0.2; done
+  until "$@"; do (( SECONDS - t0 > TMO )) && fail "not ready after ${TMO}s: $d"; sleep 0.2; done
   log "ready: $d"; }
 rmq_ready() { stomp_ok 61613 / && stomp_ok 61613 test-vhost stomp && stomp_tls_ok 61614 / && ws_ok 15674 /ws &&
   wss_ok 15673 /ws; }
@@ -83,6 +89,8 @@ if [ "$ACTION" != start ]; then
       else log "RabbitMQ: not running"; fi
       rm -f $RMQ_PID
     elif rabbitmqctl -q shutdown >/dev/null 2>&1; then log "RabbitMQ: stopped"   # returns once the VM exited
+    elif p=$(rmq_pid); then   # a shutdown waits for a boot to finish: a node stuck in its boot never stops
+      log "RabbitMQ: shutdown failed -> kill -KILL $p"; kill -KILL "$p"; wait_gone "$p"; rm -f $RMQ_PID
     else log "RabbitMQ: not running"; fi
     # epmd (127.0.0.1:4369) stays up on purpose: the next start is faster; `epmd -kill` stops it
   fi
@@ -132,7 +140,7 @@ chmod 755 $TLS; chmod 644 $TLS/*   # a test-only key: the rabbitmq and activemq 
 
 # ---- RabbitMQ
 if want rabbitmq; then
-  CHANGED=0; BLOG=$RMQ_LOG
+  CHANGED=0; BLOGS=("$RMQ_LOG" "$RMQ_STARTUP_LOG")
   put /etc/rabbitmq/rabbitmq-env.conf rabbitmq <<'EOF'
 NODENAME=rabbit@localhost
 NODE_IP_ADDRESS=127.0.0.1
@@ -164,17 +172,20 @@ EOF
   if [ $CHANGED = 0 ] && [ "$RESET" != 1 ] && rmq_ready; then log "RabbitMQ: already up"
   else
     up() { rabbitmq-diagnostics -q ping >/dev/null 2>&1; }
-    if up && { [ $CHANGED = 1 ] || [ "$RESET" = 1 ]; }; then
-      log "RabbitMQ: config changed or RESET=1 -> restart"; rabbitmqctl -q shutdown >/dev/null || true
+    restart=0; { [ $CHANGED = 1 ] || [ "$RESET" = 1 ]; } && restart=1
+    if [ $restart = 1 ] && up; then
+      log "RabbitMQ: config changed or RESET=1 -> restart"
+      rabbitmqctl -q shutdown >/dev/null 2>&1 || log "RabbitMQ: shutdown failed (a node stuck in its boot never stops)"
     fi
-    if ! up; then
-      # a VM that does not answer (hung in its boot, or a shutdown that timed out) must not hold the node name
-      if p=$(rmq_pid); then log "RabbitMQ: VM $p does not answer -> SIGKILL"; kill -KILL "$p"; wait_gone "$p"; fi
+    if [ $restart = 1 ] || ! up; then
+      # a VM still there (a shutdown that failed, or one that does not answer) must not hold the node name
+      if p=$(rmq_pid); then log "RabbitMQ: VM $p still there -> SIGKILL"; kill -KILL "$p"; wait_gone "$p"; fi
       [ "$RESET" = 1 ] && { log "RabbitMQ: RESET=1 -> wiping $RMQ_DB"; rm -rf "$RMQ_DB"/rabbit@localhost*; }
-      rm -f $RMQ_PID; log "RabbitMQ: rabbitmq-server -detached"; rabbitmq-server -detached
-      rabbitmqctl -q wait --timeout "$TMO" $RMQ_PID >/dev/null || fail $RMQ_LOG "RabbitMQ did not boot within ${TMO}s"
+      rm -f $RMQ_PID; log "RabbitMQ: rabbitmq-server -detached"
+      rabbitmq-server -detached || fail "rabbitmq-server -detached failed"
+      rabbitmqctl -q wait --timeout "$TMO" $RMQ_PID >/dev/null || fail "RabbitMQ did not boot within ${TMO}s"
     else   # the VM may be up with the app stopped (stop_app): a no-op otherwise
-      rabbitmqctl -q start_app >/dev/null || fail $RMQ_LOG "RabbitMQ: start_app failed"
+      rabbitmqctl -q start_app >/dev/null || fail "RabbitMQ: start_app failed"
     fi
     # Fixtures: user stomp/stomp, vhost test-vhost, and a policy that deletes the tests' queues (named ...-<uuid>,
     # or demo-*-<8 hex>) after 15 minutes unused: each integration run declares a few hundred durable queues, and a
@@ -199,7 +210,7 @@ fi
 
 # ---- ActiveMQ (Debian instance "stomp"; /etc/init.d/activemq starts every enabled instance)
 if want activemq; then
-  CHANGED=0; JH=; BLOG=$AMQ_BASE/console.log
+  CHANGED=0; JH=; BLOGS=("$AMQ_BASE/console.log")
   for d in /usr/lib/jvm/java-17-openjdk-* /usr/lib/jvm/default-java; do [ -x "$d/bin/java" ] && { JH=$d; break; }; done
   [ -n "$JH" ] || JH=$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")
   [ -s $TLS/truststore.p12 ] || keytool -importcert -noprompt -alias ca -file $TLS/ca.pem -keystore $TLS/truststore.p12 \

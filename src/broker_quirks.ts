@@ -75,12 +75,15 @@ export interface StompSubscriptionAck {
   readonly id?: string;
   readonly destination: string;
   readonly ack: string;
+  /** Unsubscribed, but on the same connection: messages it was sent and never acked are still outstanding. */
+  readonly ended?: boolean;
 }
 
 /**
  * Throws a {@link StompProtocolError} if subscribing `next` beside `existing` would lose messages on
  * the broker that sent `server`. On RabbitMQ a `client` subscription may share its connection only
- * with `auto` ones: a `client` ACK there would also ack the other subscriptions' unprocessed messages.
+ * with `auto` ones: a `client` ACK there would also ack the other subscriptions' unprocessed messages,
+ * those of subscriptions already ended on the connection included (an UNSUBSCRIBE leaves them unacked).
  *
  * @example
  * ```ts
@@ -109,7 +112,10 @@ export function checkSubscription(
   if (!quirks.clientAckSpansConnection || next.ack === "auto") return;
   for (const other of existing) {
     if (other.ack === "auto" || (other.ack !== "client" && next.ack !== "client")) continue;
-    const name = (s: StompSubscriptionAck) => `${s.destination} (id ${s.id ?? "none"}, ack ${s.ack})`;
+    const name = (s: StompSubscriptionAck) =>
+      `${s.destination} (id ${s.id ?? "none"}, ack ${s.ack}${
+        s.ended ? ", ended: its unacked messages stay outstanding" : ""
+      })`;
     throw new StompProtocolError(
       `cannot subscribe to ${name(next)} beside ${name(other)} on one connection: ${product} applies a ` +
         `"client" ACK to every earlier message of the connection, of every subscription, so acking one ` +

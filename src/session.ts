@@ -8,7 +8,7 @@
 
 import * as commands from "./commands.ts";
 import type { StompConnectedInfo, StompConnectOptions, StompSendOptions, StompToken } from "./commands.ts";
-import { ackModeOf, checkSubscription } from "./broker_quirks.ts";
+import { ackModeOf, checkSubscription, type StompSubscriptionAck } from "./broker_quirks.ts";
 import { StompProtocolError } from "./errors.ts";
 import type { StompBody, StompFrame, StompHeadersInit, StompHeartBeat } from "./frame.ts";
 import { checkVersion, DEFAULT_VERSION, Header, SPEC, type StompVersion, VERSIONS } from "./spec.ts";
@@ -100,6 +100,10 @@ export interface StompSessionConnectOptions extends StompConnectOptions {
   readonly command?: "CONNECT" | "STOMP";
 }
 
+function ackView(s: StompSubscription<unknown>): StompSubscriptionAck {
+  return { id: s.id, destination: s.destination, ack: ackModeOf(s.headers) };
+}
+
 function copyHeaders(headers: StompHeadersInit | undefined): StompHeadersInit {
   if (headers === undefined) return {};
   if (Array.isArray(headers)) return headers.map(([k, v]) => [k, v] as const);
@@ -154,6 +158,8 @@ export class StompSession<C = unknown> {
   #lastSent?: number;
   #lastReceived?: number;
   #subscriptions = new Map<StompToken, StompSubscription<C>>();
+  // Acking subscriptions ended on this connection: their unacked messages stay outstanding on it.
+  #ended: StompSubscriptionAck[] = [];
   #receipts = new Set<string>();
   #transactions = new Set<string>();
 
@@ -268,6 +274,7 @@ export class StompSession<C = unknown> {
     this.#id = info.session;
     this.#serverBeats = info.heartBeat;
     this.#offered = undefined;
+    this.#ended = [];
     this.#state = SessionState.CONNECTED;
     return info;
   }
@@ -295,6 +302,7 @@ export class StompSession<C = unknown> {
     this.#clientBeats = this.#serverBeats = [0, 0];
     this.#receipts.clear();
     this.#transactions.clear();
+    this.#ended = [];
     if (flush) this.#subscriptions.clear();
   }
 
@@ -328,11 +336,7 @@ export class StompSession<C = unknown> {
     checkSubscription(
       this.#server,
       { id: frame.headers[Header.ID], destination, ack: ackModeOf(copy) },
-      [...this.#subscriptions.values()].map((s) => ({
-        id: s.id,
-        destination: s.destination,
-        ack: ackModeOf(s.headers),
-      })),
+      [...[...this.#subscriptions.values()].map(ackView), ...this.#ended],
     );
     const receipt = this.#checkReceipt(frame);
     this.#subscriptions.set(token, {
@@ -353,7 +357,7 @@ export class StompSession<C = unknown> {
     const frame = commands.unsubscribe(subscription, receipt, this.version);
     if (!this.#subscriptions.has(token)) throw new StompProtocolError(`no such subscription: ${token}`);
     this.#checkReceipt(frame);
-    this.#subscriptions.delete(token);
+    this.#unsubscribed(token);
     return this.#expect(frame);
   }
 
@@ -362,6 +366,14 @@ export class StompSession<C = unknown> {
    * there is nothing to send; a replay must not bring it back). Returns whether it was known.
    */
   forget(token: StompToken): boolean {
+    return this.#unsubscribed(token);
+  }
+
+  #unsubscribed(token: StompToken): boolean {
+    const sub = this.#subscriptions.get(token);
+    if (sub === undefined) return false;
+    const view = ackView(sub);
+    if (view.ack !== "auto") this.#ended.push({ ...view, ended: true });
     return this.#subscriptions.delete(token);
   }
 
@@ -487,6 +499,10 @@ export class StompSession<C = unknown> {
   /** Returns the subscriptions to send again after a reconnect, in order, and forgets them. */
   replay(): StompSubscription<C>[] {
     const all = [...this.#subscriptions.values()];
+    // A set refused by this broker (after a failover to another kind) is refused whole and kept,
+    // rather than losing the subscriptions after the first refused one.
+    const views = all.map(ackView);
+    views.forEach((view, i) => checkSubscription(this.#server, view, views.slice(0, i)));
     this.#subscriptions.clear();
     return all;
   }

@@ -584,3 +584,50 @@ Deno.test("session: on RabbitMQ a client-ack subscription may share its connecti
   amq.subscribe("/queue/a", { id: "a", ack: "client" });
   assert.ok(amq.subscription("id:a"));
 });
+
+Deno.test("session: on RabbitMQ an ended acking subscription still counts until the connection is new", () => {
+  const s = new StompSession();
+  const connect = (server: string) => {
+    s.connect({ host: "/" });
+    s.connected(new StompFrame("CONNECTED", { version: "1.2", server }));
+  };
+  connect("RabbitMQ/3.10.8");
+  s.subscribe("/queue/b", { id: "b", ack: "client-individual" });
+  s.unsubscribe("id:b");
+  // UNSUBSCRIBE leaves b's unacked messages outstanding: a client ACK would settle them.
+  assert.throws(
+    () => s.subscribe("/queue/a", { id: "a", ack: "client" }),
+    (e: unknown) =>
+      e instanceof StompProtocolError && /ended: its unacked messages stay outstanding/.test(e.message),
+  );
+  s.close();
+  connect("RabbitMQ/3.10.8");
+  s.subscribe("/queue/c", { id: "c", ack: "auto" });
+  s.unsubscribe("id:c"); // an ended auto subscription left nothing unacked
+  s.subscribe("/queue/d", { id: "d", ack: "client" });
+  s.forget("id:d"); // forgotten (no connection to send on) counts as ended as well
+  assert.throws(() => s.subscribe("/queue/e", { id: "e", ack: "client-individual" }), StompProtocolError);
+  // A new connection starts clean.
+  s.close();
+  connect("RabbitMQ/3.10.8");
+  assert.ok(s.subscribe("/queue/a", { id: "a", ack: "client" }).token);
+});
+
+Deno.test("session: a replay the new broker refuses is refused whole, and every subscription is kept", () => {
+  const s = new StompSession();
+  const connect = (server: string) => {
+    s.connect({ host: "/" });
+    s.connected(new StompFrame("CONNECTED", { version: "1.2", server }));
+  };
+  connect("ActiveMQ/5.17.2");
+  s.subscribe("/queue/b", { id: "b", ack: "client-individual" });
+  s.subscribe("/queue/a", { id: "a", ack: "client" });
+  s.subscribe("/queue/c", { id: "c" });
+  s.close({ flush: false });
+  connect("RabbitMQ/3.10.8"); // a failover to another kind of broker
+  assert.throws(() => s.replay(), StompProtocolError);
+  assert.deepEqual([...s].map((sub) => sub.id), ["b", "a", "c"]);
+  s.close({ flush: false });
+  connect("ActiveMQ/5.17.2");
+  assert.deepEqual(s.replay().map((sub) => sub.id), ["b", "a", "c"]);
+});

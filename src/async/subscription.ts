@@ -54,8 +54,9 @@ export interface StompSubscribeOptions {
    * Ack mode; the `ack` header wins when both are given. Default `auto`, or with a handler
    * `client-individual` (`client` in 1.0, which has nothing else). A `client` ACK is cumulative,
    * and on RabbitMQ it covers every earlier message of the connection, of every subscription: there
-   * a `client` subscription beside another non-`auto` one is refused with a `StompProtocolError`
-   * (give it a connection of its own, or use `client-individual`).
+   * a `client` subscription beside another non-`auto` one (or after one ended on the same
+   * connection) is refused with a `StompProtocolError` (give it a connection of its own, or use
+   * `client-individual`).
    */
   readonly ack?: StompAckMode;
   /** Wait for the broker's RECEIPT of the SUBSCRIBE (`true` generates an id). */

@@ -38,12 +38,15 @@ matrix(
       // Were the old subscription still there, the broker would hand "two" to it (unacked, with a
       // prefetch of 100) or share the queue between both; the new one gets it.
       await c.send(queue, "two", {}, { receipt: true });
-      const fresh = await c.subscribe(queue, {}, { ack: individualAck(version), receipt: true });
+      // 1.0 has only `client` acks, and RabbitMQ refuses a client subscription after an ended acking one
+      // on the same connection (its client ACK would settle what the old one left): auto there.
+      const freshAck = version === "1.0" ? "auto" : individualAck(version);
+      const fresh = await c.subscribe(queue, {}, { ack: freshAck, receipt: true });
       const inbox = new Inbox(fresh);
       const two = await inbox.next();
       assert.equal(two.text(), "two");
       assert.notEqual(two.headers.redelivered, "true");
-      await two.ack();
+      if (freshAck !== "auto") await two.ack();
       await c.send(queue, "three", {}, { receipt: true });
       assert.equal((await inbox.next()).text(), "three");
       assert.equal(sub.buffered, 0);
@@ -184,6 +187,42 @@ matrix(
       await c.subscribe(qb, {}, { receipt: true }); // auto beside client: allowed
     } finally {
       await c.disconnect();
+    }
+  },
+  { brokers: ["rabbitmq"] },
+);
+
+matrix(
+  "on RabbitMQ a client-ack subscription after leaving an acking loop is refused (the loop's prefetched messages stay unacked)",
+  VERSIONS_11_UP,
+  async ({ endpoint, version }) => {
+    const [qa, qb] = [uniqueQueue("async-ended-a"), uniqueQueue("async-ended-b")];
+    const c = await connected(endpoint, version);
+    try {
+      const b = await c.subscribe(qb, {}, { ack: "client-individual", receipt: true });
+      await c.send(qb, "b1", {}, { receipt: true });
+      await c.send(qb, "b2", {}, { receipt: true });
+      for await (const msg of b) {
+        await msg.ack({ receipt: true });
+        break; // b2 may already be delivered to this connection, unacked
+      }
+      await assert.rejects(
+        c.subscribe(qa, {}, { ack: "client" }),
+        (e: unknown) => e instanceof StompProtocolError && /ended/.test(e.message),
+      );
+    } finally {
+      await c.disconnect();
+    }
+    // b2 was not acked by accident: a new consumer gets it.
+    const d = await connected(endpoint, version);
+    try {
+      for await (const msg of await d.subscribe(qb, {}, { ack: "client-individual" })) {
+        assert.equal(msg.text(), "b2");
+        await msg.ack();
+        break;
+      }
+    } finally {
+      await d.disconnect();
     }
   },
   { brokers: ["rabbitmq"] },

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { SPEC, StompProtocolError } from "../../mod.ts";
 import { uniqueQueue } from "../helpers/brokers.ts";
-import { expectMessage, expectReceipt, matrix, open, produce } from "./sync_helpers.ts";
+import { expectMessage, expectReceipt, matrix, open, produce, TARGETS } from "./sync_helpers.ts";
 
 matrix(
   "a client-ack subscription beside another acking one: refused on RabbitMQ, per subscription on ActiveMQ",
@@ -80,4 +80,34 @@ matrix(
     const next = await expectMessage(again, "marker");
     assert.notEqual(next.headers.redelivered, "true");
   },
+);
+
+matrix(
+  "on RabbitMQ an unsubscribed acking subscription still counts: its unacked messages stay on the connection",
+  async (c) => {
+    const [qa, qb] = [uniqueQueue("client-ended-a"), uniqueQueue("client-ended-b")];
+    const ackB = SPEC[c.version].ackModes.has("client-individual") ? "client-individual" : "client";
+    await produce(c, qb, ["b1"]);
+    {
+      await using consumer = c.client();
+      await open(consumer, c.version);
+      const b = await consumer.subscribe(qb, { ack: ackB, id: "b" }, "sub-b");
+      await expectReceipt(consumer, "sub-b");
+      await expectMessage(consumer, "b1");
+      await consumer.unsubscribe(b, "unsub-b");
+      await expectReceipt(consumer, "unsub-b");
+      await assert.rejects(
+        consumer.subscribe(qa, { ack: "client", id: "a" }),
+        (e: unknown) =>
+          e instanceof StompProtocolError && /ended: its unacked messages stay outstanding/.test(e.message),
+      );
+      await consumer.disconnect({ receipt: "bye" });
+    }
+    // b1 was never acked, and nothing acked it by accident: it comes back.
+    await using again = c.client();
+    await open(again, c.version);
+    await again.subscribe(qb, { ack: ackB, id: "b2" });
+    assert.equal((await expectMessage(again, "b1")).headers.redelivered, "true");
+  },
+  { targets: TARGETS.filter((t) => t.broker === "rabbitmq") },
 );
