@@ -120,7 +120,7 @@ export function checkSubscription(
       `cannot subscribe to ${name(next)} beside ${name(other)} on one connection: ${product} applies a ` +
         `"client" ACK to every earlier message of the connection, of every subscription, so acking one ` +
         `subscription's message would ack the other's unprocessed ones and a crash would lose them. ` +
-        `Use ack "client-individual", or a connection of its own for the "client" subscription.`,
+        `Use ack "client-individual" (STOMP 1.1+), or a connection of its own for the "client" subscription.`,
     );
   }
 }

@@ -183,7 +183,11 @@ export class Stomp {
     await this.sendFrame(this.session.send(destination, body, h, { receipt, transaction }));
   }
 
-  /** Subscribes; resolves with the token that identifies the subscription (an `id` is generated in 1.1+). */
+  /**
+   * Subscribes; resolves with the token that identifies the subscription (an `id` is generated in 1.1+).
+   * Rejects with a `StompProtocolError`, sending nothing, where the broker would lose messages: on
+   * RabbitMQ a `client`-ack subscription beside (or after) another acking one on the same connection.
+   */
   async subscribe(destination: string, headers?: StompHeadersInit, receipt?: string): Promise<StompToken> {
     this.#open();
     const { frame, token } = this.session.subscribe(destination, headers, { receipt });
