@@ -8,10 +8,12 @@
 
 import * as commands from "./commands.ts";
 import type { StompConnectedInfo, StompConnectOptions, StompSendOptions, StompToken } from "./commands.ts";
-import { ackModeOf, checkSubscription, type StompSubscriptionAck } from "./broker_quirks.ts";
 import { StompProtocolError } from "./errors.ts";
 import type { StompBody, StompFrame, StompHeadersInit, StompHeartBeat } from "./frame.ts";
 import { checkVersion, DEFAULT_VERSION, Header, SPEC, type StompVersion, VERSIONS } from "./spec.ts";
+import { copySubscribeHeaders, type StompSubscription, SubscriptionRegistry } from "./subscriptions.ts";
+
+export type { StompSubscription } from "./subscriptions.ts";
 
 /**
  * The states of a session.
@@ -60,33 +62,6 @@ export interface StompSessionOptions {
 }
 
 /**
- * One active subscription as the session keeps it: what to send again after a reconnect
- * (`destination`, `headers` including any generated `id`, `receipt`) and the caller's `context`.
- *
- * @example
- * ```ts
- * import { StompSession } from "./session.ts";
- * const session = new StompSession<string>({ check: false });
- * const { token } = session.subscribe("/queue/a", { id: "s1" }, { context: "handler-a" });
- * console.log(session.subscription(token)?.context); // "handler-a"
- * ```
- */
-export interface StompSubscription<C = unknown> {
-  /** Matches this subscription's messages. */
-  readonly token: StompToken;
-  /** The subscription id (absent only for a 1.0 subscription without one). */
-  readonly id?: string;
-  /** The destination subscribed to. */
-  readonly destination: string;
-  /** A copy of the headers given, plus the generated `id` when there was none. */
-  readonly headers: StompHeadersInit;
-  /** The receipt asked for when subscribing. */
-  readonly receipt?: string;
-  /** The caller's context (e.g. the handler), returned by {@link StompSession.message}. */
-  readonly context: C;
-}
-
-/**
  * {@link StompSession.connect} options: {@link StompConnectOptions} plus the command to use.
  *
  * @example
@@ -98,26 +73,6 @@ export interface StompSubscription<C = unknown> {
 export interface StompSessionConnectOptions extends StompConnectOptions {
   /** `CONNECT` (default) or its 1.1+ synonym `STOMP`. */
   readonly command?: "CONNECT" | "STOMP";
-}
-
-function ackView(s: StompSubscription<unknown>): StompSubscriptionAck {
-  return { id: s.id, destination: s.destination, ack: ackModeOf(s.headers) };
-}
-
-function copyHeaders(headers: StompHeadersInit | undefined): StompHeadersInit {
-  if (headers === undefined) return {};
-  if (Array.isArray(headers)) return headers.map(([k, v]) => [k, v] as const);
-  return { ...headers };
-}
-
-function hasId(headers: StompHeadersInit): boolean {
-  if (Array.isArray(headers)) return headers.some(([k]) => k === Header.ID);
-  return (headers as Record<string, unknown>)[Header.ID] !== undefined;
-}
-
-function withId(headers: StompHeadersInit, id: string): StompHeadersInit {
-  if (Array.isArray(headers)) return [...headers, [Header.ID, id] as const];
-  return { ...headers, [Header.ID]: id };
 }
 
 /**
@@ -157,9 +112,7 @@ export class StompSession<C = unknown> {
   #serverBeats: readonly [number, number] = [0, 0];
   #lastSent?: number;
   #lastReceived?: number;
-  #subscriptions = new Map<StompToken, StompSubscription<C>>();
-  // Acking subscriptions ended on this connection: their unacked messages stay outstanding on it.
-  #ended: StompSubscriptionAck[] = [];
+  #subscriptions = new SubscriptionRegistry<C>();
   #receipts = new Set<string>();
   #transactions = new Set<string>();
 
@@ -274,7 +227,7 @@ export class StompSession<C = unknown> {
     this.#id = info.session;
     this.#serverBeats = info.heartBeat;
     this.#offered = undefined;
-    this.#ended = [];
+    this.#subscriptions.reset(false);
     this.#state = SessionState.CONNECTED;
     return info;
   }
@@ -302,8 +255,7 @@ export class StompSession<C = unknown> {
     this.#clientBeats = this.#serverBeats = [0, 0];
     this.#receipts.clear();
     this.#transactions.clear();
-    this.#ended = [];
-    if (flush) this.#subscriptions.clear();
+    this.#subscriptions.reset(flush);
   }
 
   /** Builds a SEND frame; a given transaction must be active. */
@@ -328,25 +280,23 @@ export class StompSession<C = unknown> {
     options: { receipt?: string; context?: C } = {},
   ): { frame: StompFrame; token: StompToken } {
     this.#require("subscribe", SessionState.CONNECTED);
-    let copy = copyHeaders(headers);
-    if (SPEC[this.version].subscribeNeedsId && !hasId(copy)) copy = withId(copy, crypto.randomUUID());
+    const id = SPEC[this.version].subscribeNeedsId ? crypto.randomUUID() : undefined;
+    const copy = copySubscribeHeaders(headers, id);
     const { frame, token } = commands.subscribe(destination, copy, options.receipt, this.version);
     if (this.#subscriptions.has(token)) throw new StompProtocolError(`already subscribed: ${token}`);
-    // Refused before anything is remembered or sent: what the broker would turn into lost messages.
-    checkSubscription(
-      this.#server,
-      { id: frame.headers[Header.ID], destination, ack: ackModeOf(copy) },
-      [...[...this.#subscriptions.values()].map(ackView), ...this.#ended],
-    );
     const receipt = this.#checkReceipt(frame);
-    this.#subscriptions.set(token, {
-      token,
-      id: frame.headers[Header.ID],
-      destination,
-      headers: copy,
-      receipt,
-      context: options.context as C,
-    });
+    // Refused before anything is remembered or sent: what the broker would turn into lost messages.
+    this.#subscriptions.add(
+      {
+        token,
+        id: frame.headers[Header.ID],
+        destination,
+        headers: copy,
+        receipt,
+        context: options.context as C,
+      },
+      this.#server,
+    );
     return { frame: this.#expect(frame), token };
   }
 
@@ -357,7 +307,7 @@ export class StompSession<C = unknown> {
     const frame = commands.unsubscribe(subscription, receipt, this.version);
     if (!this.#subscriptions.has(token)) throw new StompProtocolError(`no such subscription: ${token}`);
     this.#checkReceipt(frame);
-    this.#unsubscribed(token);
+    this.#subscriptions.end(token);
     return this.#expect(frame);
   }
 
@@ -366,15 +316,7 @@ export class StompSession<C = unknown> {
    * there is nothing to send; a replay must not bring it back). Returns whether it was known.
    */
   forget(token: StompToken): boolean {
-    return this.#unsubscribed(token);
-  }
-
-  #unsubscribed(token: StompToken): boolean {
-    const sub = this.#subscriptions.get(token);
-    if (sub === undefined) return false;
-    const view = ackView(sub);
-    if (view.ack !== "auto") this.#ended.push({ ...view, ended: true });
-    return this.#subscriptions.delete(token);
+    return this.#subscriptions.end(token);
   }
 
   #ack(kind: "ack" | "nack", message: StompFrame, options: { receipt?: string; transaction?: string }) {
@@ -498,12 +440,6 @@ export class StompSession<C = unknown> {
 
   /** Returns the subscriptions to send again after a reconnect, in order, and forgets them. */
   replay(): StompSubscription<C>[] {
-    const all = [...this.#subscriptions.values()];
-    // A set refused by this broker (after a failover to another kind) is refused whole and kept,
-    // rather than losing the subscriptions after the first refused one.
-    const views = all.map(ackView);
-    views.forEach((view, i) => checkSubscription(this.#server, view, views.slice(0, i)));
-    this.#subscriptions.clear();
-    return all;
+    return this.#subscriptions.replay(this.#server);
   }
 }
