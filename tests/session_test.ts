@@ -539,13 +539,15 @@ Deno.test("session: on RabbitMQ a subscription id with ':' or '\\' is refused (i
   assert.equal(other.subscribe("/queue/a", { id: "sub:1" }).token, "id:sub:1");
 });
 
+/** `session` (a new one by default) connected to a broker that calls itself `server`. */
+function connectedTo(server: string, session = new StompSession()): StompSession {
+  session.connect({ host: "/" });
+  session.connected(new StompFrame("CONNECTED", { version: "1.2", server }));
+  return session;
+}
+
 Deno.test("session: on RabbitMQ a client-ack subscription may share its connection only with auto-ack ones", () => {
-  const rabbit = () => {
-    const s = new StompSession();
-    s.connect({ host: "/" });
-    s.connected(new StompFrame("CONNECTED", { version: "1.2", server: "RabbitMQ/3.10.8" }));
-    return s;
-  };
+  const rabbit = () => connectedTo("RabbitMQ/3.10.8");
   // client after client-individual, client-individual after client, client after client: each refused,
   // and the refused subscription is neither remembered nor holding its receipt.
   for (
@@ -577,9 +579,7 @@ Deno.test("session: on RabbitMQ a client-ack subscription may share its connecti
   individual.subscribe("/queue/b", { id: "b", ack: "client-individual" });
   individual.subscribe("/queue/a", { id: "a", ack: "client-individual" });
   // ActiveMQ settles a client ACK per subscription, as the spec says: nothing refused.
-  const amq = new StompSession();
-  amq.connect({ host: "/" });
-  amq.connected(new StompFrame("CONNECTED", { version: "1.2", server: "ActiveMQ/5.17.2" }));
+  const amq = connectedTo("ActiveMQ/5.17.2");
   amq.subscribe("/queue/b", { id: "b", ack: "client-individual" });
   amq.subscribe("/queue/a", { id: "a", ack: "client" });
   assert.ok(amq.subscription("id:a"));
@@ -587,10 +587,7 @@ Deno.test("session: on RabbitMQ a client-ack subscription may share its connecti
 
 Deno.test("session: on RabbitMQ an ended acking subscription still counts until the connection is new", () => {
   const s = new StompSession();
-  const connect = (server: string) => {
-    s.connect({ host: "/" });
-    s.connected(new StompFrame("CONNECTED", { version: "1.2", server }));
-  };
+  const connect = (server: string) => connectedTo(server, s);
   connect("RabbitMQ/3.10.8");
   s.subscribe("/queue/b", { id: "b", ack: "client-individual" });
   s.unsubscribe("id:b");
@@ -615,10 +612,7 @@ Deno.test("session: on RabbitMQ an ended acking subscription still counts until 
 
 Deno.test("session: a replay the new broker refuses is refused whole, and every subscription is kept", () => {
   const s = new StompSession();
-  const connect = (server: string) => {
-    s.connect({ host: "/" });
-    s.connected(new StompFrame("CONNECTED", { version: "1.2", server }));
-  };
+  const connect = (server: string) => connectedTo(server, s);
   connect("ActiveMQ/5.17.2");
   s.subscribe("/queue/b", { id: "b", ack: "client-individual" });
   s.subscribe("/queue/a", { id: "a", ack: "client" });
