@@ -179,11 +179,9 @@ matrix(
       }
       // The refusal left the client connected and the first subscription working.
       await c.send(qa, "still here", {}, { receipt: true });
-      for await (const msg of a) {
-        assert.equal(msg.text(), "still here");
-        await msg.ack({ receipt: true });
-        break;
-      }
+      const msg = await new Inbox(a).next();
+      assert.equal(msg.text(), "still here");
+      await msg.ack({ receipt: true });
       await c.subscribe(qb, {}, { receipt: true }); // auto beside client: allowed
     } finally {
       await c.disconnect();
@@ -202,10 +200,11 @@ matrix(
       const b = await c.subscribe(qb, {}, { ack: "client-individual", receipt: true });
       await c.send(qb, "b1", {}, { receipt: true });
       await c.send(qb, "b2", {}, { receipt: true });
-      for await (const msg of b) {
-        await msg.ack({ receipt: true });
-        break; // b2 may already be delivered to this connection, unacked
-      }
+      const inbox = new Inbox(b);
+      const b1 = await inbox.next();
+      assert.equal(b1.text(), "b1");
+      await b1.ack({ receipt: true });
+      await inbox.close(); // b2 may already be delivered to this connection, unacked
       await assert.rejects(
         c.subscribe(qa, {}, { ack: "client" }),
         (e: unknown) => e instanceof StompProtocolError && /ended/.test(e.message),
@@ -216,11 +215,9 @@ matrix(
     // b2 was not acked by accident: a new consumer gets it.
     const d = await connected(endpoint, version);
     try {
-      for await (const msg of await d.subscribe(qb, {}, { ack: "client-individual" })) {
-        assert.equal(msg.text(), "b2");
-        await msg.ack();
-        break;
-      }
+      const b2 = await new Inbox(await d.subscribe(qb, {}, { ack: "client-individual" })).next();
+      assert.equal(b2.text(), "b2");
+      await b2.ack();
     } finally {
       await d.disconnect();
     }
