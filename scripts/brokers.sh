@@ -45,15 +45,24 @@ flock -n 9 || { log "waiting for another brokers.sh"; flock -w 600 9 || { log "l
 # with thousands of queues then never finished its boot). Every call has a hard limit: seen here,
 # `rabbitmqctl wait --timeout 90` still waiting after 10 minutes on a node stuck in its boot. stdin is /dev/null:
 # `timeout` runs the tool in a background process group, where a VM touching a terminal would be stopped.
-as_rabbitmq() { (cd /var/lib/rabbitmq && HOME=/var/lib/rabbitmq USER=rabbitmq LOGNAME=rabbitmq \
-  setpriv --reuid=rabbitmq --regid=rabbitmq --init-groups "/usr/lib/rabbitmq/bin/$@" </dev/null) 9>&-; }
-rabbitmqctl() { timeout -k 5 "$((TMO + 10))" bash -c "$(declare -f as_rabbitmq); as_rabbitmq rabbitmqctl \"\$@\"" _ "$@"; }
-rabbitmq-diagnostics() { timeout -k 5 20 bash -c "$(declare -f as_rabbitmq); as_rabbitmq rabbitmq-diagnostics \"\$@\"" _ "$@"; }
+# as_rabbitmq SECONDS TOOL ARGS...
+as_rabbitmq() { local limit=$1 tool=$2; shift 2
+  timeout -k 5 "$limit" env -C /var/lib/rabbitmq HOME=/var/lib/rabbitmq USER=rabbitmq LOGNAME=rabbitmq \
+    setpriv --reuid=rabbitmq --regid=rabbitmq --init-groups "/usr/lib/rabbitmq/bin/$tool" "$@" </dev/null 9>&-; }
+rabbitmqctl() { as_rabbitmq "$((TMO + 10))" rabbitmqctl "$@"; }
+rabbitmq-diagnostics() { as_rabbitmq 20 rabbitmq-diagnostics "$@"; }
 # The node daemonizes; it keeps none of our descriptors, so a caller reading our output through a pipe sees EOF.
 # Descriptors: up to 65536 (Erlang sizes tables by the limit, and a container's hard limit can be ~2^30).
 RMQ_STARTUP_LOG=/var/log/rabbitmq/startup_log
 rabbitmq-server() { (h=$(ulimit -Hn); { [ "$h" = unlimited ] || [ "$h" -gt 65536 ]; } && h=65536
-  ulimit -n "$h" 2>/dev/null || true; as_rabbitmq rabbitmq-server "$@" >>$RMQ_STARTUP_LOG 2>&1); }
+  ulimit -n "$h" 2>/dev/null || true; as_rabbitmq "$TMO" rabbitmq-server "$@" >>$RMQ_STARTUP_LOG 2>&1); }
+# rmq_kill: SIGKILL the node's VM, if there is one (a crash; or what a failed shutdown left)
+rmq_kill() { local p; p=$(rmq_pid) || return 1
+  log "RabbitMQ: kill -KILL $p"; kill -KILL "$p"; wait_gone "$p"; rm -f $RMQ_PID; }
+# rmq_stop: graceful (returns once the VM exited); a shutdown waits for a boot to finish, so a node stuck in its
+# boot never stops: SIGKILL then
+rmq_stop() { if rabbitmqctl -q shutdown >/dev/null 2>&1; then log "RabbitMQ: stopped"
+  else rmq_kill || log "RabbitMQ: not running"; fi; }
 
 # ---- readiness probes: a real STOMP CONNECT -> CONNECTED (bash /dev/tcp, openssl), WebSocket upgrade -> 101
 # stomp_ok PORT HOST [LOGIN]: the login's passcode equals its name in our fixtures.
@@ -84,14 +93,8 @@ amq_ready() { stomp_ok 61623 localhost && stomp_ok 61623 localhost stomp && stom
 # ======================================================================= stop / kill
 if [ "$ACTION" != start ]; then
   if want rabbitmq && type -P rabbitmqctl >/dev/null; then
-    if [ "$ACTION" = kill ]; then
-      if p=$(rmq_pid); then log "RabbitMQ: kill -KILL $p"; kill -KILL "$p"; wait_gone "$p"
-      else log "RabbitMQ: not running"; fi
-      rm -f $RMQ_PID
-    elif rabbitmqctl -q shutdown >/dev/null 2>&1; then log "RabbitMQ: stopped"   # returns once the VM exited
-    elif p=$(rmq_pid); then   # a shutdown waits for a boot to finish: a node stuck in its boot never stops
-      log "RabbitMQ: shutdown failed -> kill -KILL $p"; kill -KILL "$p"; wait_gone "$p"; rm -f $RMQ_PID
-    else log "RabbitMQ: not running"; fi
+    if [ "$ACTION" = kill ]; then rmq_kill || log "RabbitMQ: not running"; rm -f $RMQ_PID
+    else rmq_stop; fi
     # epmd (127.0.0.1:4369) stays up on purpose: the next start is faster; `epmd -kill` stops it
   fi
   if want activemq; then
@@ -173,13 +176,9 @@ EOF
   else
     up() { rabbitmq-diagnostics -q ping >/dev/null 2>&1; }
     restart=0; { [ $CHANGED = 1 ] || [ "$RESET" = 1 ]; } && restart=1
-    if [ $restart = 1 ] && up; then
-      log "RabbitMQ: config changed or RESET=1 -> restart"
-      rabbitmqctl -q shutdown >/dev/null 2>&1 || log "RabbitMQ: shutdown failed (a node stuck in its boot never stops)"
-    fi
+    if [ $restart = 1 ] && up; then log "RabbitMQ: config changed or RESET=1 -> restart"; rmq_stop; fi
     if [ $restart = 1 ] || ! up; then
-      # a VM still there (a shutdown that failed, or one that does not answer) must not hold the node name
-      if p=$(rmq_pid); then log "RabbitMQ: VM $p still there -> SIGKILL"; kill -KILL "$p"; wait_gone "$p"; fi
+      rmq_kill || true   # a VM that does not answer (stuck in its boot) must not hold the node name
       [ "$RESET" = 1 ] && { log "RabbitMQ: RESET=1 -> wiping $RMQ_DB"; rm -rf "$RMQ_DB"/rabbit@localhost*; }
       rm -f $RMQ_PID; log "RabbitMQ: rabbitmq-server -detached"
       rabbitmq-server -detached || fail "rabbitmq-server -detached failed"

@@ -14,17 +14,16 @@ DIR=tests/browser
 log() { printf '[browser %s] %s\n' "$(date +%T)" "$*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi; }
 
-if [ ! -x "$CHROMIUM" ]; then
-  log "apt-get install chromium"
-  apt-cache show chromium >/dev/null 2>&1 || as_root apt-get update -q >&2
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=600 chromium >&2
-fi
+# need COMMAND PACKAGE: apt-get install PACKAGE when COMMAND (a name or a path) is missing
+need() {
+  command -v "$1" >/dev/null && return
+  log "apt-get install $2"
+  apt-cache show "$2" >/dev/null 2>&1 || as_root apt-get update -q >&2
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=600 "$2" >&2
+}
+need "$CHROMIUM" chromium
 # certutil puts the test CA into the test's own NSS store, which is how Chromium on Linux learns a CA (wss://)
-if ! command -v certutil >/dev/null; then
-  log "apt-get install libnss3-tools"
-  apt-cache show libnss3-tools >/dev/null 2>&1 || as_root apt-get update -q >&2
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=600 libnss3-tools >&2
-fi
+need certutil libnss3-tools
 "$CHROMIUM" --version >&2
 
 have=$(node -p "require('./$DIR/node_modules/playwright-core/package.json').version" 2>/dev/null || true)
