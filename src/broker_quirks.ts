@@ -6,6 +6,7 @@
  * @module
  */
 
+import { getHeader, toPairs } from "./command_checks.ts";
 import { StompProtocolError } from "./errors.ts";
 import { Header } from "./spec.ts";
 import type { StompHeadersInit } from "./frame.ts";
@@ -64,10 +65,7 @@ export function brokerQuirks(server: string | undefined): StompBrokerQuirks {
  * ```
  */
 export function ackModeOf(headers: StompHeadersInit): string {
-  const value = Array.isArray(headers)
-    ? headers.find(([name]) => name === Header.ACK)?.[1]
-    : (headers as Record<string, unknown>)[Header.ACK];
-  return value === undefined ? "auto" : String(value);
+  return getHeader(toPairs(headers), Header.ACK) ?? "auto";
 }
 
 /** A subscription as the check below sees it. */

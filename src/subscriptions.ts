@@ -7,6 +7,7 @@
  */
 
 import { ackModeOf, checkSubscription, type StompSubscriptionAck } from "./broker_quirks.ts";
+import { getHeader, toPairs } from "./command_checks.ts";
 import type { StompToken } from "./commands.ts";
 import type { StompHeadersInit } from "./frame.ts";
 import { Header } from "./spec.ts";
@@ -54,11 +55,8 @@ export function copySubscribeHeaders(headers: StompHeadersInit | undefined, id?:
     : Array.isArray(headers)
     ? headers.map(([k, v]) => [k, v] as const)
     : { ...headers };
-  if (id === undefined) return copy;
-  if (Array.isArray(copy)) {
-    return copy.some(([k]) => k === Header.ID) ? copy : [...copy, [Header.ID, id] as const];
-  }
-  return (copy as Record<string, unknown>)[Header.ID] !== undefined ? copy : { ...copy, [Header.ID]: id };
+  if (id === undefined || getHeader(toPairs(copy), Header.ID) !== undefined) return copy;
+  return Array.isArray(copy) ? [...copy, [Header.ID, id] as const] : { ...copy, [Header.ID]: id };
 }
 
 function ackView(s: StompSubscription<unknown>): StompSubscriptionAck {
