@@ -19,6 +19,7 @@ import {
 } from "../../mod.ts";
 import { ACTIVEMQ, type BrokerEndpoint, brokerTest, RABBITMQ } from "../helpers/brokers.ts";
 import { brokerConnector } from "../helpers/connectors.ts";
+import { individualAck } from "../../src/async/acks.ts";
 
 /** Every STOMP version. */
 export const ALL_VERSIONS: readonly StompVersion[] = ["1.0", "1.1", "1.2"];
@@ -137,10 +138,8 @@ export async function connected(
   return c;
 }
 
-/** The ack mode a test uses for one message at a time: `client-individual`, or `client` in 1.0. */
-export function individualAck(version: StompVersion): "client" | "client-individual" {
-  return version === "1.0" ? "client" : "client-individual";
-}
+/** The ack mode for one message at a time: `client-individual`, or `client` in 1.0 (the library's own rule). */
+export { individualAck };
 
 /** Reads a subscription message by message, each read bounded by a timeout. */
 export class Inbox {

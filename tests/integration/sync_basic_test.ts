@@ -18,6 +18,7 @@ import {
   eachTarget,
   expectMessage,
   expectReceipt,
+  individualAck,
   matrix,
   open,
   produce,
@@ -29,8 +30,8 @@ matrix("send, subscribe with client acks, ack; unacked messages come back redeli
   const queue = uniqueQueue("sync-ack");
   await produce(c, queue, ["m0", "m1", "m2"]);
   // client-individual acks one message; 1.0 only has client, which acks everything up to it.
-  const individual = SPEC[c.version].ackModes.has("client-individual");
-  const ack = individual ? "client-individual" : "client";
+  const ack = individualAck(c.version);
+  const individual = ack === "client-individual";
   {
     await using consumer = c.client();
     await open(consumer, c.version);

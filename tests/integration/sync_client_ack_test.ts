@@ -3,15 +3,32 @@
 // the combination before anything is sent, and on ActiveMQ (which follows the spec) it stays allowed: proved by
 // the other subscription's unacked message coming back after the `client` ACK.
 import assert from "node:assert/strict";
-import { SPEC, StompProtocolError } from "../../mod.ts";
+import { StompProtocolError } from "../../mod.ts";
 import { uniqueQueue } from "../helpers/brokers.ts";
-import { expectMessage, expectReceipt, matrix, open, produce, TARGETS } from "./sync_helpers.ts";
+import {
+  type Case,
+  expectMessage,
+  expectReceipt,
+  individualAck,
+  matrix,
+  open,
+  produce,
+  TARGETS,
+} from "./sync_helpers.ts";
+
+/** On a new connection, the first message of `queue` is `body`, marked redelivered. */
+async function comesBack(c: Case, queue: string, ack: string, body: string): Promise<void> {
+  await using again = c.client();
+  await open(again, c.version);
+  await again.subscribe(queue, { ack, id: "again" });
+  assert.equal((await expectMessage(again, body)).headers.redelivered, "true");
+}
 
 matrix(
   "a client-ack subscription beside another acking one: refused on RabbitMQ, per subscription on ActiveMQ",
   async (c) => {
     const [qa, qb] = [uniqueQueue("client-ack-a"), uniqueQueue("client-ack-b")];
-    const ackB = SPEC[c.version].ackModes.has("client-individual") ? "client-individual" : "client";
+    const ackB = individualAck(c.version);
     await produce(c, qb, ["b1"]);
     await produce(c, qa, ["a1"]);
     {
@@ -46,11 +63,7 @@ matrix(
       await consumer.disconnect({ receipt: "bye" });
     }
     // ActiveMQ acked only subscription a's message: b's comes back, marked redelivered.
-    await using again = c.client();
-    await open(again, c.version);
-    await again.subscribe(qb, { ack: ackB, id: "b2" });
-    const back = await expectMessage(again, "b1");
-    assert.equal(back.headers.redelivered, "true");
+    await comesBack(c, qb, ackB, "b1");
   },
 );
 
@@ -86,7 +99,7 @@ matrix(
   "on RabbitMQ an unsubscribed acking subscription still counts: its unacked messages stay on the connection",
   async (c) => {
     const [qa, qb] = [uniqueQueue("client-ended-a"), uniqueQueue("client-ended-b")];
-    const ackB = SPEC[c.version].ackModes.has("client-individual") ? "client-individual" : "client";
+    const ackB = individualAck(c.version);
     await produce(c, qb, ["b1"]);
     {
       await using consumer = c.client();
@@ -104,10 +117,7 @@ matrix(
       await consumer.disconnect({ receipt: "bye" });
     }
     // b1 was never acked, and nothing acked it by accident: it comes back.
-    await using again = c.client();
-    await open(again, c.version);
-    await again.subscribe(qb, { ack: ackB, id: "b2" });
-    assert.equal((await expectMessage(again, "b1")).headers.redelivered, "true");
+    await comesBack(c, qb, ackB, "b1");
   },
   { targets: TARGETS.filter((t) => t.broker === "rabbitmq") },
 );

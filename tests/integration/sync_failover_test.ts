@@ -12,6 +12,7 @@ import {
   eachTarget,
   expectMessage,
   expectReceipt,
+  individualAck,
   matrix,
   open,
   produce,
@@ -100,7 +101,7 @@ matrix(
     const k = new TappedConnector(c.target.connector);
     await using client = c.client({ connector: k.connector });
     await open(client, c.version);
-    const ack = SPEC[c.version].ackModes.has("client-individual") ? "client-individual" : "client";
+    const ack = individualAck(c.version);
     const token = await client.subscribe(queue, { ack }, "sub");
     await expectReceipt(client, "sub");
     await produce(c, queue, ["before"]);

@@ -22,6 +22,9 @@ import {
 } from "../../mod.ts";
 import { ACTIVEMQ, type BrokerEndpoint, brokerTest, RABBITMQ } from "../helpers/brokers.ts";
 
+/** The ack mode for one message at a time: `client-individual`, or `client` in 1.0 (the library's own rule). */
+export { individualAck } from "../../src/async/acks.ts";
+
 /** How long a test waits for a frame it expects before failing (never reached when all is well). */
 export const WAIT_MS = 5000;
 
