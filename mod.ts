@@ -24,8 +24,8 @@
  * @module
  */
 
-import { denoConnector, denoWebSocketConnector } from "./src/connectors/deno.ts";
-import { registerConnector } from "./src/connectors/registry.ts";
+import { denoConnector, denoWebSocketConnector } from "./src/connection/connectors/deno.ts";
+import { registerConnector } from "./src/connection/connectors/registry.ts";
 
 // Deno's own WebSocket can trust a custom CA for wss:// (the global one cannot be told one).
 if ((globalThis as { Deno?: { connect?: unknown } }).Deno?.connect) {
@@ -34,4 +34,4 @@ if ((globalThis as { Deno?: { connect?: unknown } }).Deno?.connect) {
 }
 
 export * from "./src/core.ts";
-export { denoConnector, denoWebSocketConnector } from "./src/connectors/deno.ts";
+export { denoConnector, denoWebSocketConnector } from "./src/connection/connectors/deno.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { StompFrame } from "../src/frame.ts";
+import { StompFrame } from "../src/protocol/frame.ts";
 
 const body = new Uint8Array(100).fill(0x62);
 

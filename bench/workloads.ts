@@ -7,7 +7,7 @@
  */
 
 import { Parser as StompJsParser } from "@stomp/stompjs";
-import { StompParser } from "../src/parser.ts";
+import { StompParser } from "../src/protocol/parser.ts";
 
 /** One workload: its chunks and what they hold. */
 export interface Workload {

@@ -7,26 +7,8 @@
  */
 
 export * from "./errors.ts";
-export * from "./spec.ts";
-export * from "./frame.ts";
-export * from "./parser.ts";
-export * from "./streams.ts";
-export * as commands from "./commands.ts";
-export type {
-  StompAckOptions,
-  StompConnectedInfo,
-  StompConnectOptions,
-  StompSendOptions,
-  StompToken,
-} from "./commands.ts";
-export * from "./session.ts";
-export * from "./failover.ts";
-export * from "./config.ts";
-export * from "./transport.ts";
-export * from "./wait.ts";
-export { registerConnector, selectConnector } from "./connectors/registry.ts";
-export { websocketConnector } from "./connectors/websocket.ts";
-export type { StompClientConnectOptions } from "./connect.ts";
+export * from "./protocol/mod.ts";
+export * from "./connection/mod.ts";
 export { Stomp } from "./sync/client.ts";
 export { AsyncStomp, type AsyncStompOptions, connect, type StompReceiptOptions } from "./async/client.ts";
 export { type StompAckCallOptions, StompMessage } from "./async/message.ts";

@@ -1,11 +1,10 @@
 /**
- * The typed errors every layer throws. Each carries a `cause` where there is one, and
- * {@link StompProtocolError} carries the ERROR frame the broker sent.
+ * The typed errors every layer throws, at the bottom of the tree (imported by every layer, importing
+ * nothing). Each carries a `cause` where there is one. The one error that carries a frame,
+ * `StompProtocolError`, lives beside the frame in protocol/protocol_error.ts.
  *
  * @module
  */
-
-import type { StompFrame } from "./frame.ts";
 
 /**
  * The base class of every error this library throws.
@@ -43,27 +42,6 @@ export class StompFrameError extends StompError {
   constructor(message: string, options?: ErrorOptions & { limit?: string }) {
     super(message, options);
     this.limit = options?.limit;
-  }
-}
-
-/**
- * A frame that is valid on the wire but wrong in the conversation: an ERROR frame from the broker
- * (`frame` holds it), an unexpected RECEIPT, a call out of state, a bad negotiation.
- *
- * @example
- * ```ts
- * import { StompProtocolError } from "./errors.ts";
- * const e = new StompProtocolError("not connected");
- * console.log(e.frame); // undefined: no ERROR frame behind this one
- * ```
- */
-export class StompProtocolError extends StompError {
-  /** The ERROR frame the broker sent, when that is the reason. */
-  readonly frame?: StompFrame;
-  /** Builds the error; `frame` is the broker's ERROR frame, if any. */
-  constructor(message: string, options?: ErrorOptions & { frame?: StompFrame }) {
-    super(message, options);
-    this.frame = options?.frame;
   }
 }
 

@@ -15,10 +15,10 @@
  * @module
  */
 
-import { nodeConnector } from "./connectors/node.ts";
-import { registerConnector } from "./connectors/registry.ts";
+import { nodeConnector } from "./connection/connectors/node.ts";
+import { registerConnector } from "./connection/connectors/registry.ts";
 
 registerConnector(["tcp", "ssl"], nodeConnector);
 
 export * from "./core.ts";
-export { nodeConnector } from "./connectors/node.ts";
+export { nodeConnector } from "./connection/connectors/node.ts";

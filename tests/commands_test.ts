@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import * as commands from "../src/commands.ts";
-import { StompProtocolError } from "../src/errors.ts";
-import { StompFrame, StompHeartBeat } from "../src/frame.ts";
-import type { StompVersion } from "../src/spec.ts";
+import * as commands from "../src/protocol/commands.ts";
+import { StompProtocolError } from "../src/protocol/protocol_error.ts";
+import { StompFrame, StompHeartBeat } from "../src/protocol/frame.ts";
+import type { StompVersion } from "../src/protocol/spec.ts";
 
 const dec = new TextDecoder();
 const wire = (f: StompFrame) => dec.decode(f.toBytes());

@@ -5,9 +5,9 @@ import {
   DEFAULT_CONNECTED_TIMEOUT,
   StompConfig,
   type StompConfigOptions,
-} from "../src/config.ts";
-import { StompFailoverUri } from "../src/failover.ts";
-import type { StompConnector } from "../src/transport.ts";
+} from "../src/connection/config.ts";
+import { StompFailoverUri } from "../src/protocol/failover.ts";
+import type { StompConnector } from "../src/connection/transport.ts";
 
 const SECRET = "s3cr3t-P4ss-7f1d";
 const URI = "failover:(tcp://127.0.0.1:61613,ws://127.0.0.1:15674/ws)?randomize=false";

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
-import { denoConnector, denoWebSocketConnector } from "../src/connectors/deno.ts";
-import { nodeConnector } from "../src/connectors/node.ts";
-import { registerConnector, selectConnector } from "../src/connectors/registry.ts";
-import { stompSubprotocols, websocketConnector } from "../src/connectors/websocket.ts";
+import { denoConnector, denoWebSocketConnector } from "../src/connection/connectors/deno.ts";
+import { nodeConnector } from "../src/connection/connectors/node.ts";
+import { registerConnector, selectConnector } from "../src/connection/connectors/registry.ts";
+import { stompSubprotocols, websocketConnector } from "../src/connection/connectors/websocket.ts";
 import { StompCancelledError, StompConnectionError, StompConnectTimeout } from "../src/errors.ts";
-import type { StompBroker, StompConnection, StompConnector } from "../src/transport.ts";
+import type { StompConnection, StompConnector } from "../src/connection/transport.ts";
+import type { StompBroker } from "../src/protocol/broker.ts";
 import { ACTIVEMQ, type BrokerEndpoint, brokerTest, RABBITMQ } from "./helpers/brokers.ts";
 
 const encoder = new TextEncoder();
@@ -331,8 +332,8 @@ Deno.test("node connector: keeps reading while the application does not", async 
 
 Deno.test("registry: ws/wss use the WebSocket connector, tcp/ssl what was registered", async () => {
   // A module instance of its own, so that no entry point's registration leaks in.
-  const registry: typeof import("../src/connectors/registry.ts") = await import(
-    `../src/connectors/registry.ts?${crypto.randomUUID()}`
+  const registry: typeof import("../src/connection/connectors/registry.ts") = await import(
+    `../src/connection/connectors/registry.ts?${crypto.randomUUID()}`
   );
   const ws: StompBroker = { protocol: "wss", host: "::1", port: 15673, path: "/ws" };
   assert.equal(registry.selectConnector(ws), websocketConnector);

@@ -6,8 +6,8 @@ import {
   type StompFailoverAttempt,
   StompFailoverTransport,
   StompFailoverUri,
-} from "../src/failover.ts";
-import type { StompBroker } from "../src/transport.ts";
+} from "../src/protocol/failover.ts";
+import type { StompBroker } from "../src/protocol/broker.ts";
 
 const tcp = (host: string, port: number): StompBroker => ({ protocol: "tcp", host, port });
 

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { StompFrameError } from "../src/errors.ts";
-import { StompFrame, StompHeartBeat } from "../src/frame.ts";
-import { StompParser } from "../src/parser.ts";
-import { type StompVersion, VERSIONS } from "../src/spec.ts";
+import { StompFrame, StompHeartBeat } from "../src/protocol/frame.ts";
+import { StompParser } from "../src/protocol/parser.ts";
+import { type StompVersion, VERSIONS } from "../src/protocol/spec.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import * as commands from "../src/commands.ts";
-import { StompProtocolError } from "../src/errors.ts";
-import { StompFrame, StompHeartBeat } from "../src/frame.ts";
-import { SessionState, StompSession } from "../src/session.ts";
-import type { StompVersion } from "../src/spec.ts";
+import * as commands from "../src/protocol/commands.ts";
+import { StompProtocolError } from "../src/protocol/protocol_error.ts";
+import { StompFrame, StompHeartBeat } from "../src/protocol/frame.ts";
+import { SessionState, StompSession } from "../src/protocol/session.ts";
+import type { StompVersion } from "../src/protocol/spec.ts";
 
 const isProtocolError = (pattern?: RegExp) => (e: unknown) => {
   assert.ok(e instanceof StompProtocolError, `expected StompProtocolError, got ${e}`);

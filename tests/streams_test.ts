@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { StompFrameError } from "../src/errors.ts";
-import { StompFrame, StompHeartBeat } from "../src/frame.ts";
-import { StompFrameDecoderStream, StompFrameEncoderStream } from "../src/streams.ts";
+import { StompFrame, StompHeartBeat } from "../src/protocol/frame.ts";
+import { StompFrameDecoderStream, StompFrameEncoderStream } from "../src/protocol/streams.ts";
 
 const enc = new TextEncoder();
 const bytes = (s: string) => enc.encode(s);

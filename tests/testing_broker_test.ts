@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { StompCancelledError, StompConnectionError } from "../src/errors.ts";
-import { StompFrame, type StompHeadersInit, StompHeartBeat } from "../src/frame.ts";
-import { StompParser } from "../src/parser.ts";
-import type { StompVersion } from "../src/spec.ts";
-import type { StompConnection } from "../src/transport.ts";
+import { StompFrame, type StompHeadersInit, StompHeartBeat } from "../src/protocol/frame.ts";
+import { StompParser } from "../src/protocol/parser.ts";
+import type { StompVersion } from "../src/protocol/spec.ts";
+import type { StompConnection } from "../src/connection/transport.ts";
 import { memoryPair, StompTestBroker, StompTestFaults } from "../src/testing/mod.ts";
 import { denoConnection } from "../src/testing/listen_deno.ts";
 

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { StompConnectionError, StompFrameError } from "../src/errors.ts";
-import { StompFrame, StompHeartBeat } from "../src/frame.ts";
-import type { StompConnection } from "../src/transport.ts";
-import { FrameWriter } from "../src/writer.ts";
+import { StompFrame, StompHeartBeat } from "../src/protocol/frame.ts";
+import type { StompConnection } from "../src/connection/transport.ts";
+import { FrameWriter } from "../src/connection/writer.ts";
 
 const decoder = new TextDecoder();
 

@@ -5,9 +5,9 @@
  * @module
  */
 
-import { StompFrame } from "../frame.ts";
-import type { StompSession } from "../session.ts";
-import { SPEC, type StompAckMode, type StompVersion } from "../spec.ts";
+import { StompFrame } from "../protocol/frame.ts";
+import type { StompSession } from "../protocol/session.ts";
+import { SPEC, type StompAckMode, type StompVersion } from "../protocol/spec.ts";
 import type { StompAckCallOptions } from "./message.ts";
 import { receiptId } from "./receipts.ts";
 import type { StompSubscribeOptions } from "./subscription.ts";
@@ -65,8 +65,8 @@ export function subscribeHeaders(
  * @example
  * ```ts
  * import { settleFrame } from "./acks.ts";
- * import { StompSession } from "../session.ts";
- * import { StompFrame } from "../frame.ts";
+ * import { StompSession } from "../protocol/session.ts";
+ * import { StompFrame } from "../protocol/frame.ts";
  * const session = new StompSession({ version: "1.2", check: false }); // a connected session in real use
  * const message = new StompFrame("MESSAGE", { destination: "/queue/a", "message-id": "7", ack: "7" });
  * const { frame } = settleFrame(session, "nack", message, { headers: { requeue: "false" } });

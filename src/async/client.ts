@@ -10,15 +10,16 @@
  * @module
  */
 
-import * as commands from "../commands.ts";
-import { StompConfig, type StompConfigOptions } from "../config.ts";
-import type { StompClientConnectOptions } from "../connect.ts";
-import { StompConnectionError, StompProtocolError } from "../errors.ts";
-import { StompFailoverTransport } from "../failover.ts";
-import type { StompBody, StompFrame, StompHeadersInit } from "../frame.ts";
-import { withContentLength } from "../send_headers.ts";
-import { StompSession } from "../session.ts";
-import { deadline } from "../wait.ts";
+import * as commands from "../protocol/commands.ts";
+import { StompConfig, type StompConfigOptions } from "../connection/config.ts";
+import type { StompClientConnectOptions } from "../connection/connect.ts";
+import { StompConnectionError } from "../errors.ts";
+import { StompProtocolError } from "../protocol/protocol_error.ts";
+import { StompFailoverTransport } from "../protocol/failover.ts";
+import type { StompBody, StompFrame, StompHeadersInit } from "../protocol/frame.ts";
+import { withContentLength } from "../protocol/send_headers.ts";
+import { StompSession } from "../protocol/session.ts";
+import { deadline } from "../connection/wait.ts";
 import { settleFrame, subscribeHeaders } from "./acks.ts";
 import { FailurePolicies } from "./failure_policy.ts";
 import { ClientLifecycle } from "./lifecycle.ts";

@@ -6,8 +6,8 @@
  * @module
  */
 
-import type { StompBody, StompHeadersInit } from "../frame.ts";
-import { RESERVED_MESSAGE_HEADERS } from "../spec.ts";
+import type { StompBody, StompHeadersInit } from "../protocol/frame.ts";
+import { RESERVED_MESSAGE_HEADERS } from "../protocol/spec.ts";
 import type { StompMessage } from "./message.ts";
 import type { StompReceiptOptions } from "./options.ts";
 import type { StompAsyncSubscription, StompSubscribeOptions } from "./subscription.ts";
@@ -93,7 +93,7 @@ export class FailurePolicies {
  * ```ts
  * import { failedCopy } from "./failure_policy.ts";
  * import { StompMessage } from "./message.ts";
- * import { StompFrame } from "../frame.ts";
+ * import { StompFrame } from "../protocol/frame.ts";
  * const frame = new StompFrame("MESSAGE", { destination: "/queue/a", "message-id": "7", type: "order" });
  * const message = new StompMessage(frame, 1, { settle: () => Promise.resolve() }, true);
  * console.log(failedCopy(message, new Error("bad")));

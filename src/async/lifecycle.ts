@@ -7,20 +7,15 @@
  * @module
  */
 
-import type { StompChannel } from "../channel.ts";
-import type { StompConfig } from "../config.ts";
-import { establish, type StompClientConnectOptions } from "../connect.ts";
-import {
-  StompCancelledError,
-  StompConnectionError,
-  StompConnectTimeout,
-  StompError,
-  StompProtocolError,
-} from "../errors.ts";
-import type { StompFailoverTransport } from "../failover.ts";
-import type { StompFrame, StompHeartBeat } from "../frame.ts";
-import type { StompSession } from "../session.ts";
-import { Deferred } from "../wait.ts";
+import type { StompChannel } from "../connection/channel.ts";
+import type { StompConfig } from "../connection/config.ts";
+import { establish, type StompClientConnectOptions } from "../connection/connect.ts";
+import { StompCancelledError, StompConnectionError, StompConnectTimeout, StompError } from "../errors.ts";
+import { StompProtocolError } from "../protocol/protocol_error.ts";
+import type { StompFailoverTransport } from "../protocol/failover.ts";
+import type { StompFrame, StompHeartBeat } from "../protocol/frame.ts";
+import type { StompSession } from "../protocol/session.ts";
+import { Deferred } from "../connection/wait.ts";
 import { HeartBeater } from "./heartbeat.ts";
 import type { ResolvedAsyncStompOptions } from "./options.ts";
 import type { StatusHub } from "./status.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { StompFrame, StompHeaders } from "../frame.ts";
+import type { StompFrame, StompHeaders } from "../protocol/frame.ts";
 
 /**
  * Options of {@link StompMessage.ack} and {@link StompMessage.nack}.

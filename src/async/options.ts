@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { StompConfigOptions } from "../config.ts";
+import type { StompConfigOptions } from "../connection/config.ts";
 import { DEFAULT_HEART_BEAT_FACTORS, type StompHeartBeatFactors, type StompTicker } from "./heartbeat.ts";
 import { defaultTicker } from "./worker_ticker.ts";
 

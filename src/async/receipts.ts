@@ -6,7 +6,7 @@
  * @module
  */
 
-import { deadline, Deferred, type StompWaitOptions } from "../wait.ts";
+import { deadline, Deferred, type StompWaitOptions } from "../connection/wait.ts";
 
 /**
  * The receipt id a call asks for: none for `undefined`/`false`, a fresh `prefix-<uuid>` for

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { StompBroker } from "../transport.ts";
+import type { StompBroker } from "../protocol/broker.ts";
 
 /**
  * One status change of an async client.

@@ -5,11 +5,11 @@
  * @module
  */
 
-import type { StompToken } from "../commands.ts";
+import type { StompToken } from "../protocol/commands.ts";
 import { StompSlowConsumerError } from "../errors.ts";
-import type { StompFrame } from "../frame.ts";
-import type { StompAckMode } from "../spec.ts";
-import { Deferred } from "../wait.ts";
+import type { StompFrame } from "../protocol/frame.ts";
+import type { StompAckMode } from "../protocol/spec.ts";
+import { Deferred } from "../connection/wait.ts";
 import { type StompAckCallOptions, StompMessage } from "./message.ts";
 
 /**

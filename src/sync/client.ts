@@ -4,16 +4,16 @@
  * @module
  */
 
-import type { StompChannel } from "../channel.ts";
-import { StompConfig, type StompConfigOptions } from "../config.ts";
-import { establish, type StompClientConnectOptions } from "../connect.ts";
+import type { StompChannel } from "../connection/channel.ts";
+import { StompConfig, type StompConfigOptions } from "../connection/config.ts";
+import { establish, type StompClientConnectOptions } from "../connection/connect.ts";
 import { StompConnectionError, StompError } from "../errors.ts";
-import { StompFailoverTransport } from "../failover.ts";
-import type { StompBody, StompFrame, StompHeadersInit, StompHeartBeat } from "../frame.ts";
-import type { StompToken } from "../commands.ts";
-import { SessionState, StompSession } from "../session.ts";
-import { withContentLength } from "../send_headers.ts";
-import { deadline, Deferred, type StompWaitOptions } from "../wait.ts";
+import { StompFailoverTransport } from "../protocol/failover.ts";
+import type { StompBody, StompFrame, StompHeadersInit, StompHeartBeat } from "../protocol/frame.ts";
+import type { StompToken } from "../protocol/commands.ts";
+import { SessionState, StompSession } from "../protocol/session.ts";
+import { withContentLength } from "../protocol/send_headers.ts";
+import { deadline, Deferred, type StompWaitOptions } from "../connection/wait.ts";
 
 /**
  * A sync-style STOMP client: calls send frames and resolve when they were written;

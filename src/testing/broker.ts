@@ -6,8 +6,9 @@
  */
 
 import { StompCancelledError, StompConnectionError } from "../errors.ts";
-import { type StompBody, StompFrame, type StompHeadersInit } from "../frame.ts";
-import { brokerUri, type StompBroker, type StompConnection, type StompConnector } from "../transport.ts";
+import { type StompBody, StompFrame, type StompHeadersInit } from "../protocol/frame.ts";
+import type { StompConnection, StompConnector } from "../connection/transport.ts";
+import { brokerUri, type StompBroker } from "../protocol/broker.ts";
 import { type BrokerHost, type StompTestConnectionInfo, TestConnection } from "./connection.ts";
 import { Destinations } from "./destinations.ts";
 import { storedMessage } from "./protocol.ts";

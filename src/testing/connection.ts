@@ -5,10 +5,10 @@
  * @module
  */
 
-import { StompFrame } from "../frame.ts";
-import { StompParser } from "../parser.ts";
-import { AckMode, Command, Header, SPEC, type StompAckMode, type StompVersion } from "../spec.ts";
-import type { StompConnection } from "../transport.ts";
+import { StompFrame } from "../protocol/frame.ts";
+import { StompParser } from "../protocol/parser.ts";
+import { AckMode, Command, Header, SPEC, type StompAckMode, type StompVersion } from "../protocol/spec.ts";
+import type { StompConnection } from "../connection/transport.ts";
 import {
   type Consumer,
   type Delivery,

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { StompAckMode } from "../spec.ts";
+import type { StompAckMode } from "../protocol/spec.ts";
 
 /** A message the broker holds: its id, where it was sent, the sender's headers and body. */
 export interface StoredMessage {

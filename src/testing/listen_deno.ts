@@ -6,7 +6,7 @@
  */
 
 import { StompConnectionError } from "../errors.ts";
-import type { StompConnection } from "../transport.ts";
+import type { StompConnection } from "../connection/transport.ts";
 import type { StompTestListen } from "./listener.ts";
 
 const READ_BYTES = 64 * 1024;

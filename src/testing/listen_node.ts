@@ -6,8 +6,8 @@
  */
 
 import * as net from "node:net";
-import { nodeConnection } from "../connectors/node.ts";
-import { connectionError, firstEvent } from "../connectors/common.ts";
+import { nodeConnection } from "../connection/connectors/node.ts";
+import { connectionError, firstEvent } from "../connection/connectors/common.ts";
 import type { StompTestListen, StompTestListener } from "./listener.ts";
 
 /**

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { StompConnection } from "../transport.ts";
+import type { StompConnection } from "../connection/transport.ts";
 
 /**
  * An open listener.

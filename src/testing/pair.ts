@@ -6,7 +6,7 @@
  */
 
 import { StompConnectionError } from "../errors.ts";
-import type { StompConnection } from "../transport.ts";
+import type { StompConnection } from "../connection/transport.ts";
 
 /**
  * Two connected ends: what one writes the other reads. Closing either end closes both: each side

@@ -5,10 +5,17 @@
  * @module
  */
 
-import { negotiateHeartBeat, parseHeartBeat } from "../commands.ts";
-import { StompProtocolError } from "../errors.ts";
-import { firstWins, StompFrame } from "../frame.ts";
-import { AckMode, Command, Header, RESERVED_MESSAGE_HEADERS, SPEC, type StompVersion } from "../spec.ts";
+import { negotiateHeartBeat, parseHeartBeat } from "../protocol/commands.ts";
+import { StompProtocolError } from "../protocol/protocol_error.ts";
+import { firstWins, StompFrame } from "../protocol/frame.ts";
+import {
+  AckMode,
+  Command,
+  Header,
+  RESERVED_MESSAGE_HEADERS,
+  SPEC,
+  type StompVersion,
+} from "../protocol/spec.ts";
 import type { StoredMessage, Subscription } from "./destinations.ts";
 import type { BrokerSettings } from "./settings.ts";
 

@@ -4,8 +4,8 @@
  * @module
  */
 
-import type { StompParserLimits } from "../parser.ts";
-import { checkVersion, type StompVersion, VERSIONS } from "../spec.ts";
+import type { StompParserLimits } from "../protocol/parser.ts";
+import { checkVersion, type StompVersion, VERSIONS } from "../protocol/spec.ts";
 import type { StompTestFaultOptions } from "./faults.ts";
 
 /**

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { deadline } from "../wait.ts";
+import { deadline } from "../connection/wait.ts";
 
 /**
  * How long a test broker wait may take.

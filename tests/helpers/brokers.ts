@@ -7,8 +7,9 @@
  * @module
  */
 
-import type { StompBroker, StompTlsOptions } from "../../src/transport.ts";
-import { brokerUri } from "../../src/transport.ts";
+import type { StompTlsOptions } from "../../src/connection/transport.ts";
+import type { StompBroker } from "../../src/protocol/broker.ts";
+import { brokerUri } from "../../src/protocol/broker.ts";
 
 /** Where `scripts/brokers.sh` puts the test CA. */
 export const CA_PATH = "/etc/stomp-test-tls/ca.pem";

@@ -52,7 +52,7 @@ export const brokerConnector: StompConnector = (broker, options) =>
  *
  * @example
  * ```ts
- * import { TappedConnector } from "../helpers/connectors.ts";
+ * import { TappedConnector } from "./connectors.ts";
  * const tap = new TappedConnector();
  * const client = await connected(endpoint, "1.2", { connector: tap.connector, heartBeats: [1000, 1000] });
  * await tap.until(() => tap.beatsReceived >= 2, "two heart-beats from the broker");

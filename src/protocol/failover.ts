@@ -5,8 +5,8 @@
  * @module
  */
 
-import { StompConnectTimeout } from "./errors.ts";
-import type { StompBroker } from "./transport.ts";
+import { StompConnectTimeout } from "../errors.ts";
+import type { StompBroker } from "./broker.ts";
 
 /**
  * The failover options, all in milliseconds or counts.

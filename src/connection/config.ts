@@ -5,8 +5,8 @@
  * @module
  */
 
-import { StompFailoverUri } from "./failover.ts";
-import { checkVersion, DEFAULT_VERSION, type StompVersion, VERSIONS } from "./spec.ts";
+import { StompFailoverUri } from "../protocol/failover.ts";
+import { checkVersion, DEFAULT_VERSION, type StompVersion, VERSIONS } from "../protocol/spec.ts";
 import type { StompConnector, StompTlsOptions } from "./transport.ts";
 
 /**

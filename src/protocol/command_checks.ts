@@ -13,7 +13,7 @@
  * @module
  */
 
-import { StompProtocolError } from "./errors.ts";
+import { StompProtocolError } from "./protocol_error.ts";
 import { StompFrame, type StompHeadersInit } from "./frame.ts";
 import { checkVersion, Header, SPEC, type StompVersion, VERSIONS } from "./spec.ts";
 

@@ -4,8 +4,8 @@
  * @module
  */
 
-import { StompConnectionError } from "./errors.ts";
-import type { StompFrame, StompHeartBeat } from "./frame.ts";
+import { StompConnectionError } from "../errors.ts";
+import type { StompFrame, StompHeartBeat } from "../protocol/frame.ts";
 import type { StompConnection } from "./transport.ts";
 
 interface Pending {
@@ -24,7 +24,7 @@ interface Pending {
  * @example
  * ```ts
  * import { FrameWriter } from "./writer.ts";
- * import { StompFrame } from "./frame.ts";
+ * import { StompFrame } from "../protocol/frame.ts";
  * const chunks: Uint8Array[] = [];
  * const writer = new FrameWriter({
  *   readable: new ReadableStream(), messageFramed: false, info: "test",

@@ -14,7 +14,7 @@
  */
 
 import { checkCommand, fail, isBeat, requireHeader, toVersion, toVersions } from "./command_checks.ts";
-import { StompProtocolError } from "./errors.ts";
+import { StompProtocolError } from "./protocol_error.ts";
 import type { StompFrame } from "./frame.ts";
 import { Command, Header, SPEC, type StompVersion, VERSIONS } from "./spec.ts";
 

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { StompCancelledError, StompConnectionError, StompConnectTimeout, StompError } from "../errors.ts";
+import { StompCancelledError, StompConnectionError, StompConnectTimeout, StompError } from "../../errors.ts";
 import type { StompConnection } from "../transport.ts";
 
 /**
@@ -37,7 +37,7 @@ export function connectionError(uri: string, what: string, cause: unknown): Stom
  * @example
  * ```ts
  * import { openWithin } from "./common.ts";
- * import { StompConnectTimeout } from "../errors.ts";
+ * import { StompConnectTimeout } from "../../errors.ts";
  * const never = () => new Promise<never>(() => {});
  * const error = await openWithin("tcp://h:1", { connectTimeout: 10 }, never).catch((e) => e);
  * console.log(error instanceof StompConnectTimeout); // true

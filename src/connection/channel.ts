@@ -8,10 +8,10 @@
  * @module
  */
 
-import { StompConnectionError, StompFrameError } from "./errors.ts";
-import { StompFrame, type StompHeartBeat } from "./frame.ts";
-import { StompParser } from "./parser.ts";
-import type { StompVersion } from "./spec.ts";
+import { StompConnectionError, StompFrameError } from "../errors.ts";
+import { StompFrame, type StompHeartBeat } from "../protocol/frame.ts";
+import { StompParser } from "../protocol/parser.ts";
+import type { StompVersion } from "../protocol/spec.ts";
 import type { StompConnection } from "./transport.ts";
 import { FrameWriter } from "./writer.ts";
 

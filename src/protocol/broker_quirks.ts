@@ -7,7 +7,7 @@
  */
 
 import { getHeader, toPairs } from "./command_checks.ts";
-import { StompProtocolError } from "./errors.ts";
+import { StompProtocolError } from "./protocol_error.ts";
 import { Header } from "./spec.ts";
 import type { StompHeadersInit } from "./frame.ts";
 

@@ -6,8 +6,9 @@
  * @module
  */
 
-import { StompConnectionError } from "../errors.ts";
-import { brokerUri, type StompConnection, type StompConnector } from "../transport.ts";
+import { StompConnectionError } from "../../errors.ts";
+import type { StompConnection, StompConnector } from "../transport.ts";
+import { brokerUri } from "../../protocol/broker.ts";
 import { connectionError, openWithin } from "./common.ts";
 import { createWebSocketConnector } from "./websocket.ts";
 

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { StompCancelledError } from "./errors.ts";
+import { StompCancelledError } from "../errors.ts";
 
 /** The longest delay a timer can take (2^31-1 ms, ~24.8 days); longer ones fire at once. */
 const MAX_TIMER_MS = 0x7fffffff;

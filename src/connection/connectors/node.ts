@@ -7,8 +7,9 @@
 
 import * as net from "node:net";
 import * as tls from "node:tls";
-import { StompConnectionError } from "../errors.ts";
-import { brokerUri, type StompConnection, type StompConnector } from "../transport.ts";
+import { StompConnectionError } from "../../errors.ts";
+import type { StompConnection, StompConnector } from "../transport.ts";
+import { brokerUri } from "../../protocol/broker.ts";
 import { connectionError, firstEvent, openWithin, pushStream, settleWithin } from "./common.ts";
 
 /** How long `close` waits for the peer to finish the TCP close before dropping the socket. */

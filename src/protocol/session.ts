@@ -8,7 +8,7 @@
 
 import * as commands from "./commands.ts";
 import type { StompConnectedInfo, StompConnectOptions, StompSendOptions, StompToken } from "./commands.ts";
-import { StompProtocolError } from "./errors.ts";
+import { StompProtocolError } from "./protocol_error.ts";
 import type { StompBody, StompFrame, StompHeadersInit, StompHeartBeat } from "./frame.ts";
 import { checkVersion, DEFAULT_VERSION, Header, SPEC, type StompVersion, VERSIONS } from "./spec.ts";
 import { copySubscribeHeaders, type StompSubscription, SubscriptionRegistry } from "./subscriptions.ts";

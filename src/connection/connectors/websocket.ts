@@ -10,15 +10,10 @@
  * @module
  */
 
-import { StompConnectionError } from "../errors.ts";
-import { checkVersion, type StompVersion, VERSIONS } from "../spec.ts";
-import {
-  brokerUri,
-  type StompBroker,
-  type StompConnection,
-  type StompConnector,
-  type StompTlsOptions,
-} from "../transport.ts";
+import { StompConnectionError } from "../../errors.ts";
+import { checkVersion, type StompVersion, VERSIONS } from "../../protocol/spec.ts";
+import type { StompConnection, StompConnector, StompTlsOptions } from "../transport.ts";
+import { brokerUri, type StompBroker } from "../../protocol/broker.ts";
 import { firstEvent, openWithin, pushStream, settleWithin } from "./common.ts";
 
 /** The WebSocket subprotocol that announces each STOMP version. */

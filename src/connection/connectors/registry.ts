@@ -7,8 +7,9 @@
  * @module
  */
 
-import { StompConnectionError } from "../errors.ts";
-import { brokerUri, type StompBroker, type StompConnector } from "../transport.ts";
+import { StompConnectionError } from "../../errors.ts";
+import type { StompConnector } from "../transport.ts";
+import { brokerUri, type StompBroker } from "../../protocol/broker.ts";
 import { websocketConnector } from "./websocket.ts";
 
 const connectors = new Map<StompBroker["protocol"], StompConnector>([

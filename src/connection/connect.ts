@@ -9,17 +9,14 @@
 import { StompChannel, type StompChannelHandlers } from "./channel.ts";
 import type { StompConfig } from "./config.ts";
 import { selectConnector } from "./connectors/registry.ts";
-import {
-  StompCancelledError,
-  StompConnectionError,
-  StompConnectTimeout,
-  StompProtocolError,
-} from "./errors.ts";
-import type { StompFailoverTransport } from "./failover.ts";
-import type { StompFrame } from "./frame.ts";
-import type { StompSession } from "./session.ts";
-import type { StompVersion } from "./spec.ts";
-import { brokerUri, type StompBroker, type StompConnection } from "./transport.ts";
+import { StompCancelledError, StompConnectionError, StompConnectTimeout } from "../errors.ts";
+import { StompProtocolError } from "../protocol/protocol_error.ts";
+import type { StompFailoverTransport } from "../protocol/failover.ts";
+import type { StompFrame } from "../protocol/frame.ts";
+import type { StompSession } from "../protocol/session.ts";
+import type { StompVersion } from "../protocol/spec.ts";
+import type { StompConnection } from "./transport.ts";
+import { brokerUri, type StompBroker } from "../protocol/broker.ts";
 import { deadline, Deferred, sleep } from "./wait.ts";
 
 /**

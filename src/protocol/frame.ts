@@ -4,7 +4,7 @@
  * @module
  */
 
-import { StompFrameError } from "./errors.ts";
+import { StompFrameError } from "../errors.ts";
 import { allocate, encodeFrame } from "./pool.ts";
 import { ALL_COMMANDS, DEFAULT_VERSION, SPEC, type StompVersion, UNESCAPED_COMMANDS } from "./spec.ts";
 

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { StompFrameError } from "./errors.ts";
+import { StompFrameError } from "../errors.ts";
 import { StompFrame, StompHeartBeat } from "./frame.ts";
 import { StompParser, type StompParserLimits } from "./parser.ts";
 import type { StompVersion } from "./spec.ts";

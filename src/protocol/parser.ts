@@ -11,7 +11,7 @@
  */
 
 import { type Dialect, DIALECTS, parseHeader, parseHeaderLines, quote } from "./dialect.ts";
-import { StompFrameError } from "./errors.ts";
+import { StompFrameError } from "../errors.ts";
 import { StompFrame, StompHeartBeat } from "./frame.ts";
 import { DEFAULT_PARSER_LIMITS, type StompParserLimits, withinLineLimits } from "./parser_limits.ts";
 import { copyOf } from "./pool.ts";
