@@ -88,7 +88,27 @@ wait_until() { local d=$1 t0=$SECONDS; shift
   log "ready: $d"; }
 rmq_ready() { stomp_ok 61613 / && stomp_ok 61613 test-vhost stomp && stomp_tls_ok 61614 / && ws_ok 15674 /ws &&
   wss_ok 15673 /ws; }
-amq_ready() { stomp_ok 61623 localhost && stomp_ok 61623 localhost stomp && stomp_tls_ok 61625 localhost; }
+amq_ready() { stomp_ok 61623 localhost && stomp_ok 61623 localhost stomp && stomp_tls_ok 61625 localhost &&
+  stomp_mtls_ok 61626 localhost; }
+
+# client_certs: mutual-TLS fixtures. client.pem/client.key: a client certificate signed by the test CA (the brokers'
+# client-auth listeners accept it); rogue-ca.pem + rogue-client.pem/.key: one signed by a CA nobody trusts.
+client_certs() { [ -s $TLS/client.key ] && [ -s $TLS/rogue-client.key ] && return 0
+  log "creating mutual-TLS client certs in $TLS"
+  (cd $TLS
+   printf 'extendedKeyUsage=clientAuth\n' >client-ext.cnf
+   openssl req -newkey rsa:2048 -nodes -subj /CN=stompest-test-client -keyout client.key -out client.csr 2>/dev/null
+   openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 -extfile client-ext.cnf \
+     -out client.pem 2>/dev/null
+   openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=rogue-ca -keyout rogue-ca.key -out rogue-ca.pem 2>/dev/null
+   openssl req -newkey rsa:2048 -nodes -subj /CN=rogue-client -keyout rogue-client.key -out rogue-client.csr 2>/dev/null
+   openssl x509 -req -in rogue-client.csr -CA rogue-ca.pem -CAkey rogue-ca.key -CAcreateserial -days 3650 \
+     -extfile client-ext.cnf -out rogue-client.pem 2>/dev/null
+   rm -f client.csr rogue-client.csr); }
+# stomp_mtls_ok PORT HOST: a STOMP CONNECT over TLS with the test client certificate answers CONNECTED
+stomp_mtls_ok() { [ "$(printf 'CONNECT\naccept-version:1.2\nhost:%s\nlogin:guest\npasscode:guest\n\n\0DISCONNECT\n\n\0' "$2" |
+  timeout 5 openssl s_client -quiet -connect "127.0.0.1:$1" -CAfile $TLS/ca.pem -cert $TLS/client.pem \
+  -key $TLS/client.key -verify_return_error 2>/dev/null | head -c 9)" = CONNECTED ]; }
 
 # ======================================================================= stop / kill
 if [ "$ACTION" != start ]; then
@@ -139,6 +159,7 @@ if [ ! -s $TLS/server.p12 ]; then
      -out server.p12
    rm -f truststore.p12)
 fi
+client_certs
 chmod 755 $TLS; chmod 644 $TLS/*   # a test-only key: the rabbitmq and activemq users must read it
 
 # ---- RabbitMQ
@@ -159,7 +180,7 @@ stomp.default_vhost = /
 ssl_options.cacertfile = $TLS/ca.pem
 ssl_options.certfile = $TLS/server.pem
 ssl_options.keyfile = $TLS/server.key
-ssl_options.verify = verify_none
+ssl_options.verify = verify_peer
 ssl_options.fail_if_no_peer_cert = false
 web_stomp.tcp.ip = 127.0.0.1
 web_stomp.tcp.port = 15674
@@ -258,6 +279,7 @@ EOF
       <transportConnector name="openwire" uri="tcp://127.0.0.1:61616"/>
       <transportConnector name="stomp" uri="stomp://127.0.0.1:61623"/>
       <transportConnector name="stomp+ssl" uri="stomp+ssl://127.0.0.1:61625"/>
+      <transportConnector name="stomp+ssl+clientauth" uri="stomp+ssl://127.0.0.1:61626?transport.needClientAuth=true"/>
     </transportConnectors>
   </broker>
 </beans>
@@ -283,6 +305,7 @@ EOF
     wait_until "ActiveMQ stomp 61623" stomp_ok 61623 localhost
     wait_until "ActiveMQ stomp 61623 (stomp)" stomp_ok 61623 localhost stomp
     wait_until "ActiveMQ stomp+ssl 61625" stomp_tls_ok 61625 localhost
+    wait_until "ActiveMQ stomp+ssl 61626 (client certificate required)" stomp_mtls_ok 61626 localhost
   fi
 fi
 
@@ -293,6 +316,7 @@ RabbitMQ $(dpkg-query -W -f='${Version}' rabbitmq-server 2>/dev/null): stomp://1
 EOF
 want activemq && cat <<EOF
 ActiveMQ $(dpkg-query -W -f='${Version}' activemq 2>/dev/null): stomp://127.0.0.1:61623  stomp+ssl://127.0.0.1:61625  (openwire 61616)
+  stomp+ssl://127.0.0.1:61626 requires a client certificate signed by the test CA ($TLS/client.pem, client.key)
   host header ignored; anonymous, admin/admin, guest/guest, stomp/stomp; no WebSocket connector in Debian's build
   log: $AMQ_BASE/console.log
 EOF

@@ -18,7 +18,7 @@ export {
   type StompMessageHandler,
   type StompSubscribeOptions,
 } from "./async/subscription.ts";
-export type { StompStatusEvent } from "./async/status.ts";
+export type { StompClientState, StompStatusEvent } from "./async/status.ts";
 export { type StompHeartBeatFactors, type StompTicker, timerTicker } from "./async/heartbeat.ts";
 export {
   defaultTicker,

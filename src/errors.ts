@@ -58,6 +58,20 @@ export class StompFrameError extends StompError {
 export class StompConnectionError extends StompError {}
 
 /**
+ * The TLS handshake with the broker failed: the broker refused it (e.g. it requires a client
+ * certificate and got none, or one it does not trust), or its certificate could not be verified.
+ * `cause` is the runtime's error.
+ *
+ * @example
+ * ```ts
+ * import { StompConnectionError, StompTlsHandshakeError } from "./errors.ts";
+ * const e = new StompTlsHandshakeError("ssl://h:1: the broker refused the TLS handshake");
+ * console.log(e instanceof StompConnectionError); // true
+ * ```
+ */
+export class StompTlsHandshakeError extends StompConnectionError {}
+
+/**
  * Connecting gave up: the failover sequence ran out of attempts, or a connect/CONNECTED wait timed
  * out. `attempts` counts the tries when the failover sequence is the reason.
  *

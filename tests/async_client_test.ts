@@ -241,7 +241,8 @@ Deno.test("heart-beat timeout is detected and followed by a reconnect", async ()
     if (e.type === "heartbeat-timeout") timedOut = true;
     return e.type === "connected" && timedOut;
   });
-  assert.deepEqual(seen.map((e) => e.type).slice(0, 2), ["heartbeat-timeout", "disconnected"]);
+  assert.deepEqual(seen[0], { type: "state", state: "connected" });
+  assert.deepEqual(seen.map((e) => e.type).slice(1, 3), ["heartbeat-timeout", "disconnected"]);
   broker.faults.stopHeartBeating = false;
   await c.disconnect();
 });

@@ -32,7 +32,7 @@ import {
   type StompReceiptOptions,
 } from "./options.ts";
 import { PendingReceipts, receiptId } from "./receipts.ts";
-import { StatusHub, type StompStatusEvent } from "./status.ts";
+import { StatusHub, type StompClientState, type StompStatusEvent } from "./status.ts";
 import { StompAsyncSubscription, type StompSubscribeOptions } from "./subscription.ts";
 
 // Moved to options.ts; exported from here as before (core.ts re-exports them from this module).
@@ -96,6 +96,12 @@ export class AsyncStomp {
     return this.#lifecycle.state === "connected";
   }
 
+  /** Where the client is now, synchronously; "closed" before the first connect. */
+  get state(): StompClientState {
+    const state = this.#lifecycle.state;
+    return state === "idle" ? "closed" : state;
+  }
+
   /**
    * Resolves on a clean disconnect; rejects with why the client stopped: connection lost (and not
    * regained), an ERROR frame ({@link StompProtocolError} with `frame`), a handler failure.
@@ -104,9 +110,22 @@ export class AsyncStomp {
     return this.#lifecycle.disconnected;
   }
 
-  /** Status events from now on, as an async iterable (ends when the client closes or `signal` aborts). */
+  /**
+   * Status events as an async iterable: first `{ type: "state", state }` with the current state (so
+   * a late listener renders the right thing), then every event from now on. Ends when the client
+   * closes or `signal` aborts.
+   */
   status(signal?: AbortSignal): AsyncIterableIterator<StompStatusEvent> {
-    return this.#status.listen(signal);
+    return this.#status.listen(signal, { type: "state", state: this.state });
+  }
+
+  #unhandled(frame: StompFrame, reason: string): void {
+    this.#status.emit({
+      type: "unhandled",
+      frame,
+      reason,
+      action: frame.command === "MESSAGE" ? "left" : "ignored",
+    });
   }
 
   /**
@@ -117,17 +136,30 @@ export class AsyncStomp {
   }
 
   #onFrame(frame: StompFrame): void {
+    if (this.#lifecycle.state === "closed") {
+      return this.#unhandled(frame, `${frame.command} after the client closed`);
+    }
     try {
       switch (frame.command) {
         case "MESSAGE": {
           const token = commands.message(frame, this.session.version);
           const sub = this.session.subscription(token)?.context;
-          // A MESSAGE for a subscription that just ended: unacked, so the broker redelivers it.
-          sub?.deliver(frame, this.#lifecycle.generation);
+          // Left unacked (see StompStatusEvent): the broker redelivers it when the subscription or
+          // the connection ends.
+          if (sub) sub.deliver(frame, this.#lifecycle.generation);
+          else this.#unhandled(frame, "MESSAGE for a subscription this client does not know (or ended)");
           return;
         }
         case "RECEIPT": {
-          this.#receipts.resolve(this.session.receipt(frame));
+          let id: string;
+          try {
+            id = this.session.receipt(frame);
+          } catch (error) {
+            return this.#unhandled(frame, `RECEIPT nobody asked for: ${(error as Error).message}`);
+          }
+          if (!this.#receipts.resolve(id)) {
+            this.#unhandled(frame, "RECEIPT nobody waits for any more (its wait timed out or was aborted)");
+          }
           return;
         }
         case "ERROR": {
@@ -321,7 +353,7 @@ export class AsyncStomp {
       await deadline(Promise.allSettled([...this.#inflight]), wait, "waiting for message handlers");
       const channel = this.#lifecycle.channel!;
       const id = receiptId(receipt, "disconnect");
-      const frame = this.session.disconnect(id);
+      const frame = this.session.disconnect(id, this.config.disconnectHeaders);
       const confirmed = id === undefined ? undefined : this.#receipts.expect(id);
       await channel.send(frame);
       this.session.sent();

@@ -65,11 +65,12 @@ export class PendingReceipts {
     await deadline(waiter.promise, wait, `RECEIPT ${id}`, () => this.#waiters.delete(id));
   }
 
-  /** The RECEIPT for `id` arrived. An unknown id (its wait was cancelled) is ignored. */
-  resolve(id: string): void {
+  /** The RECEIPT for `id` arrived; false when nobody waits for it (its wait was cancelled). */
+  resolve(id: string): boolean {
     const waiter = this.#waiters.get(id);
     this.#waiters.delete(id);
     waiter?.resolve();
+    return waiter !== undefined;
   }
 
   /**

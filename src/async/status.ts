@@ -5,9 +5,27 @@
  */
 
 import type { StompBroker } from "../protocol/broker.ts";
+import type { StompFrame } from "../protocol/frame.ts";
 
 /**
- * One status change of an async client.
+ * Where an async client is: what `client.state` returns and the `state` status event carries.
+ * A client that never connected is "closed".
+ *
+ * @example
+ * ```ts
+ * import type { StompClientState } from "./status.ts";
+ * const label = (s: StompClientState) => s === "connected" ? "online" : s === "closed" ? "offline" : "…";
+ * ```
+ */
+export type StompClientState = "connecting" | "connected" | "reconnecting" | "disconnecting" | "closed";
+
+/**
+ * One status change of an async client. Every `status()` iteration starts with a `state` event
+ * holding the client's state at that moment. `unhandled` reports a frame the client could not route
+ * (a MESSAGE for a subscription it does not know, a RECEIPT nobody waits for, a frame after the
+ * client closed): never dropped silently. Such a MESSAGE is neither acked nor nacked (`action:
+ * "left"`): the broker redelivers it when the subscription or the connection ends, where a NACK
+ * would dead-letter it on ActiveMQ.
  *
  * @example
  * ```ts
@@ -28,7 +46,16 @@ export type StompStatusEvent =
     readonly delay: number;
   }
   | { readonly type: "heartbeat-timeout"; readonly silence: number }
-  | { readonly type: "error"; readonly error: Error };
+  | { readonly type: "error"; readonly error: Error }
+  | { readonly type: "state"; readonly state: StompClientState }
+  | {
+    readonly type: "unhandled";
+    readonly frame: StompFrame;
+    /** Why the frame could not be routed. */
+    readonly reason: string;
+    /** What was done with it: a MESSAGE is "left" (not acked, not nacked); other frames are "ignored". */
+    readonly action: "left" | "ignored";
+  };
 
 /** How many events one listener may fall behind before the oldest are dropped. */
 const MAX_QUEUED = 256;
@@ -66,9 +93,12 @@ export class StatusHub {
     for (const listener of this.#listeners) listener.wake?.();
   }
 
-  /** A new listener: yields every event emitted from now on, until {@link StatusHub.end} or `signal`. */
-  listen(signal?: AbortSignal): AsyncIterableIterator<StompStatusEvent> {
-    const listener: { queue: StompStatusEvent[]; wake?: () => void } = { queue: [] };
+  /**
+   * A new listener: yields `first` (if given), then every event emitted from now on, until
+   * {@link StatusHub.end} or `signal`.
+   */
+  listen(signal?: AbortSignal, first?: StompStatusEvent): AsyncIterableIterator<StompStatusEvent> {
+    const listener: { queue: StompStatusEvent[]; wake?: () => void } = { queue: first ? [first] : [] };
     this.#listeners.add(listener);
     const remove = () => {
       this.#listeners.delete(listener);

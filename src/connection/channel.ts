@@ -13,6 +13,7 @@ import { StompFrame, type StompHeartBeat } from "../protocol/frame.ts";
 import { StompParser } from "../protocol/parser.ts";
 import type { StompVersion } from "../protocol/spec.ts";
 import type { StompConnection } from "./transport.ts";
+import { type StompTrace, traceFrame } from "./trace.ts";
 import { FrameWriter } from "./writer.ts";
 
 /**
@@ -58,12 +59,23 @@ export class StompChannel {
   #writer: FrameWriter;
   #closing = false;
   #ended?: Promise<void>;
+  readonly #trace?: StompTrace;
+  readonly #traceBodies: boolean;
 
-  /** Wraps an open connection; nothing is read until {@link StompChannel.start}. */
-  constructor(connection: StompConnection, version: StompVersion) {
+  /**
+   * Wraps an open connection; nothing is read until {@link StompChannel.start}. With `trace`, every
+   * frame read and written is reported to it (bodies too with `traceBodies`).
+   */
+  constructor(
+    connection: StompConnection,
+    version: StompVersion,
+    options: { readonly trace?: StompTrace; readonly traceBodies?: boolean } = {},
+  ) {
     this.connection = connection;
     this.parser = new StompParser(version);
     this.#writer = new FrameWriter(connection);
+    this.#trace = options.trace;
+    this.#traceBodies = options.traceBodies ?? false;
   }
 
   /** True once {@link StompChannel.close} was called or the connection ended. */
@@ -119,14 +131,21 @@ export class StompChannel {
 
   #drain(handlers: StompChannelHandlers): void {
     const parser = this.parser;
+    const trace = this.#trace;
     while (parser.canRead()) {
       const item = parser.get();
-      if (item instanceof StompFrame) handlers.frame(item);
+      if (item instanceof StompFrame) {
+        if (trace) traceFrame(trace, "in", this.connection.info, item, this.#traceBodies);
+        handlers.frame(item);
+      }
     }
   }
 
   /** Writes a frame or heart-beat; resolves once the connection took its bytes. */
   send(item: StompFrame | StompHeartBeat): Promise<void> {
+    if (this.#trace && item instanceof StompFrame) {
+      traceFrame(this.#trace, "out", this.connection.info, item, this.#traceBodies);
+    }
     return this.#writer.write(item);
   }
 

@@ -7,7 +7,63 @@
 
 import { StompFailoverUri } from "../protocol/failover.ts";
 import { checkVersion, DEFAULT_VERSION, type StompVersion, VERSIONS } from "../protocol/spec.ts";
-import type { StompConnector, StompTlsOptions } from "./transport.ts";
+import type { StompBroker } from "../protocol/broker.ts";
+import type { StompTrace } from "./trace.ts";
+import { checkedHeaders, headerText, OWN_HEADERS, RESERVED_DISCONNECT } from "./headers.ts";
+import type { StompConnector, StompTlsOptions, StompWebSocketImpl } from "./transport.ts";
+
+/**
+ * What {@link StompConfigOptions.beforeConnect} is told: the broker about to be tried, the attempt
+ * number within the current connect or reconnect (from 1), and a signal that aborts with the connect.
+ *
+ * @example
+ * ```ts
+ * import type { StompBeforeConnectContext } from "./config.ts";
+ * const log = (c: StompBeforeConnectContext) => console.log(`attempt ${c.attempt} at ${c.broker.host}`);
+ * ```
+ */
+export interface StompBeforeConnectContext {
+  /** The broker about to be tried. */
+  readonly broker: StompBroker;
+  /** The attempt number within this connect (or reconnect) sequence, from 1. */
+  readonly attempt: number;
+  /** Aborts when the connect is given up. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * What {@link StompConfigOptions.beforeConnect} may return for one CONNECT: each field set replaces
+ * the config's (`headers` are added to the config's).
+ *
+ * @example
+ * ```ts
+ * import type { StompConnectCredentials } from "./config.ts";
+ * const fresh: StompConnectCredentials = { login: "svc", passcode: "token-123", headers: { "client-id": "a" } };
+ * ```
+ */
+export interface StompConnectCredentials {
+  /** The CONNECT `login` for this attempt. */
+  readonly login?: string;
+  /** The CONNECT `passcode` for this attempt; as private as the config's. */
+  readonly passcode?: string;
+  /** Extra CONNECT headers for this attempt. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Called before every CONNECT (first connect and each reconnect attempt); see
+ * {@link StompConfigOptions.beforeConnect}.
+ *
+ * @example
+ * ```ts
+ * import type { StompBeforeConnect } from "./config.ts";
+ * const fetchToken = () => Promise.resolve("t0k3n");
+ * const beforeConnect: StompBeforeConnect = async () => ({ passcode: await fetchToken() });
+ * ```
+ */
+export type StompBeforeConnect = (
+  context: StompBeforeConnectContext,
+) => Promise<StompConnectCredentials | void> | StompConnectCredentials | void;
 
 /**
  * Milliseconds to open a connection (TCP + TLS, or the WebSocket handshake) when not configured.
@@ -66,17 +122,29 @@ export interface StompConfigOptions {
   readonly connectedTimeout?: number;
   /** Extra CONNECT headers (e.g. ActiveMQ's `client-id`). */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Called before every CONNECT, on connect and on each reconnect attempt, with the broker and
+   * the attempt number; may return login/passcode/headers for that CONNECT (e.g. a fresh token).
+   * A throw (or rejection) fails that attempt with a StompConnectionError whose `cause` is the
+   * error, and the failover sequence moves on. Default: none.
+   */
+  readonly beforeConnect?: StompBeforeConnect;
+  /** The frame that opens the session: "CONNECT" (default) or its 1.1+ synonym "STOMP". */
+  readonly connectCommand?: "CONNECT" | "STOMP";
+  /** Extra DISCONNECT headers (default none). */
+  readonly disconnectHeaders?: Readonly<Record<string, string>>;
+  /** Reports every frame in and out (secrets redacted) and connection warnings; default none. */
+  readonly trace?: StompTrace;
+  /** Give the trace hook each frame's body bytes too (default false: lengths only). */
+  readonly traceBodies?: boolean;
+  /** The WebSocket for ws:// and wss:// instead of the runtime's (Node 20: the `ws` package); default none. */
+  readonly webSocket?: StompWebSocketImpl;
+  /** WebSocket subprotocols to offer; default `v12.stomp`, `v11.stomp`, `v10.stomp` per offered version. */
+  readonly subprotocols?: readonly string[];
+  /** Split outgoing frames into WebSocket messages of at most this many bytes; default: no split. */
+  readonly maxWebSocketChunkSize?: number;
 }
 
-// CONNECT headers that have their own option: a second way to set them would make it unclear
-// which one wins, and a passcode in `headers` would escape the redaction.
-const OWN_HEADERS: ReadonlySet<string> = new Set([
-  "login",
-  "passcode",
-  "host",
-  "accept-version",
-  "heart-beat",
-]);
 const KNOWN_OPTIONS: ReadonlySet<string> = new Set([
   "login",
   "passcode",
@@ -90,18 +158,19 @@ const KNOWN_OPTIONS: ReadonlySet<string> = new Set([
   "connectTimeout",
   "connectedTimeout",
   "headers",
+  "beforeConnect",
+  "connectCommand",
+  "disconnectHeaders",
+  "trace",
+  "traceBodies",
+  "webSocket",
+  "subprotocols",
+  "maxWebSocketChunkSize",
 ]);
-// CONNECT headers are never escaped, so these would split or end the frame.
-const LINE_BREAK = /[\r\n\0]/;
+const TLS_VERSIONS: ReadonlySet<string> = new Set(["TLSv1.2", "TLSv1.3"]);
 
 const denoInspect = Symbol.for("Deno.customInspect");
 const nodeInspect = Symbol.for("nodejs.util.inspect.custom");
-
-function headerText(name: string, value: unknown): string {
-  if (typeof value !== "string") throw new TypeError(`option ${name} must be a string, got ${typeof value}`);
-  if (LINE_BREAK.test(value)) throw new TypeError(`option ${name} must not contain CR, LF or NUL`);
-  return value;
-}
 
 function timeout(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
@@ -186,6 +255,22 @@ export class StompConfig {
   readonly connectedTimeout: number;
   /** Extra CONNECT headers (frozen). */
   readonly headers: Readonly<Record<string, string>>;
+  /** Called before every CONNECT, if set. */
+  readonly beforeConnect?: StompBeforeConnect;
+  /** "CONNECT" or "STOMP". */
+  readonly connectCommand: "CONNECT" | "STOMP";
+  /** Extra DISCONNECT headers (frozen). */
+  readonly disconnectHeaders: Readonly<Record<string, string>>;
+  /** The trace hook, if set. */
+  readonly trace?: StompTrace;
+  /** Whether traced frames carry their body bytes. */
+  readonly traceBodies: boolean;
+  /** The WebSocket implementation, if set. */
+  readonly webSocket?: StompWebSocketImpl;
+  /** WebSocket subprotocols, if set. */
+  readonly subprotocols?: readonly string[];
+  /** The WebSocket message size limit for outgoing frames, if set. */
+  readonly maxWebSocketChunkSize?: number;
   readonly #passcode?: string;
 
   /** Validates and stores the settings; throws a TypeError naming the first bad option. */
@@ -217,6 +302,23 @@ export class StompConfig {
       if (o.tls.hostname !== undefined && !isString(o.tls.hostname)) {
         throw new TypeError("option tls.hostname must be a string");
       }
+      if ((o.tls.cert === undefined) !== (o.tls.key === undefined)) {
+        throw new TypeError("options tls.cert and tls.key go together (PEM certificate and its key)");
+      }
+      for (const name of ["cert", "key"] as const) {
+        const pem = o.tls[name];
+        if (pem !== undefined && !(isString(pem) && pem.includes("-----BEGIN "))) {
+          throw new TypeError(`option tls.${name} must be a PEM string (-----BEGIN ...)`);
+        }
+      }
+      if (o.tls.insecure !== undefined && typeof o.tls.insecure !== "boolean") {
+        throw new TypeError("option tls.insecure must be a boolean");
+      }
+      if (o.tls.minVersion !== undefined && !TLS_VERSIONS.has(o.tls.minVersion)) {
+        throw new TypeError(
+          `option tls.minVersion must be one of ${[...TLS_VERSIONS]}, got ${o.tls.minVersion}`,
+        );
+      }
       this.tls = Object.freeze({ ...o.tls });
     }
     if (o.connector !== undefined && typeof o.connector !== "function") {
@@ -231,19 +333,51 @@ export class StompConfig {
     this.heartBeats = Object.freeze([hb[0], hb[1]] as const);
     this.connectTimeout = timeout("connectTimeout", o.connectTimeout, DEFAULT_CONNECT_TIMEOUT);
     this.connectedTimeout = timeout("connectedTimeout", o.connectedTimeout, DEFAULT_CONNECTED_TIMEOUT);
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(o.headers ?? {})) {
-      if (name === "" || /[:\r\n\0]/.test(name)) {
-        throw new TypeError(`bad CONNECT header name ${JSON.stringify(name)}`);
-      }
-      if (OWN_HEADERS.has(name)) {
-        throw new TypeError(
-          `CONNECT header ${JSON.stringify(name)} has its own option; do not set it in headers`,
-        );
-      }
-      headers[name] = headerText(`headers[${JSON.stringify(name)}]`, value);
+    this.headers = Object.freeze(checkedHeaders("headers", "CONNECT", o.headers, OWN_HEADERS));
+    if (o.beforeConnect !== undefined && typeof o.beforeConnect !== "function") {
+      throw new TypeError("option beforeConnect must be a function");
     }
-    this.headers = Object.freeze(headers);
+    this.beforeConnect = o.beforeConnect;
+    if (o.connectCommand !== undefined && o.connectCommand !== "CONNECT" && o.connectCommand !== "STOMP") {
+      throw new TypeError(
+        `option connectCommand must be "CONNECT" or "STOMP", got ${String(o.connectCommand)}`,
+      );
+    }
+    this.connectCommand = o.connectCommand ?? "CONNECT";
+    if (this.connectCommand === "STOMP" && this.versions.length === 1 && this.versions[0] === "1.0") {
+      throw new TypeError('option connectCommand "STOMP" needs STOMP 1.1 or later among the versions');
+    }
+    this.disconnectHeaders = Object.freeze(
+      checkedHeaders("disconnectHeaders", "DISCONNECT", o.disconnectHeaders, RESERVED_DISCONNECT),
+    );
+    if (o.trace !== undefined && typeof o.trace !== "function") {
+      throw new TypeError("option trace must be a function");
+    }
+    this.trace = o.trace;
+    if (o.traceBodies !== undefined && typeof o.traceBodies !== "boolean") {
+      throw new TypeError("option traceBodies must be a boolean");
+    }
+    this.traceBodies = o.traceBodies ?? false;
+    if (o.webSocket !== undefined && typeof o.webSocket !== "function") {
+      throw new TypeError("option webSocket must be a WebSocket class or a function returning a socket");
+    }
+    this.webSocket = o.webSocket;
+    if (o.subprotocols !== undefined) {
+      if (
+        !Array.isArray(o.subprotocols) ||
+        !o.subprotocols.every((p) => isString(p) && /^[!#-'*+.0-9A-Z^-z|~-]+$/.test(p))
+      ) {
+        throw new TypeError("option subprotocols must be an array of WebSocket subprotocol tokens");
+      }
+      this.subprotocols = Object.freeze([...o.subprotocols]);
+    }
+    const chunk = o.maxWebSocketChunkSize;
+    if (chunk !== undefined && !(Number.isSafeInteger(chunk) && chunk > 0)) {
+      throw new TypeError(
+        `option maxWebSocketChunkSize must be a whole number of bytes > 0, got ${String(chunk)}`,
+      );
+    }
+    this.maxWebSocketChunkSize = chunk;
   }
 
   /** The CONNECT `passcode`, if any. Deliberately an accessor on a private field: never enumerated. */
@@ -254,7 +388,8 @@ export class StompConfig {
   /** `uri=… login=… version=…`, safe for logs. */
   info(): string {
     const login = this.login === undefined ? "" : ` login=${this.login}`;
-    return `uri=${this.uri}${login} version=${this.version}`;
+    const insecure = this.tls?.insecure ? " tls=INSECURE(no certificate verification)" : "";
+    return `uri=${this.uri}${login} version=${this.version}${insecure}`;
   }
 
   /** `StompConfig(uri=… login=… version=…)`, safe for logs. */
@@ -275,12 +410,23 @@ export class StompConfig {
       heartBeats: this.heartBeats,
       connectTimeout: this.connectTimeout,
       connectedTimeout: this.connectedTimeout,
-      tls: this.tls === undefined
-        ? undefined
-        : { hostname: this.tls.hostname, caCerts: this.tls.caCerts?.length ?? 0 },
+      tls: this.tls === undefined ? undefined : {
+        hostname: this.tls.hostname,
+        caCerts: this.tls.caCerts?.length ?? 0,
+        // The key is a secret: only whether a client certificate is set.
+        clientCert: this.tls.cert !== undefined,
+        insecure: this.tls.insecure ?? false,
+        minVersion: this.tls.minVersion,
+      },
       connector: this.connector === undefined ? undefined : this.connector.name || "custom",
       // Extra headers may carry tokens: show which are set, not their values.
       headers: Object.keys(this.headers),
+      disconnectHeaders: Object.keys(this.disconnectHeaders),
+      connectCommand: this.connectCommand,
+      beforeConnect: this.beforeConnect !== undefined,
+      trace: this.trace !== undefined,
+      subprotocols: this.subprotocols,
+      maxWebSocketChunkSize: this.maxWebSocketChunkSize,
     };
   }
 

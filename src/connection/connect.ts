@@ -7,7 +7,7 @@
  */
 
 import { StompChannel, type StompChannelHandlers } from "./channel.ts";
-import type { StompConfig } from "./config.ts";
+import type { StompConfig, StompConnectCredentials } from "./config.ts";
 import { selectConnector } from "./connectors/registry.ts";
 import { StompCancelledError, StompConnectionError, StompConnectTimeout } from "../errors.ts";
 import { StompProtocolError } from "../protocol/protocol_error.ts";
@@ -18,6 +18,8 @@ import type { StompVersion } from "../protocol/spec.ts";
 import type { StompConnection } from "./transport.ts";
 import { brokerUri, type StompBroker } from "../protocol/broker.ts";
 import { deadline, Deferred, sleep } from "./wait.ts";
+import { checkedHeaders, headerText, OWN_HEADERS } from "./headers.ts";
+import { emit } from "./trace.ts";
 
 /**
  * Options of a client's `connect()`; each defaults to the client's {@link StompConfig}.
@@ -128,10 +130,20 @@ export async function establish(
     await sleep(delay, signal);
     hooks.attempt?.(broker, delay, attempt);
     let connection: StompConnection;
+    let credentials: StompConnectCredentials;
     try {
+      credentials = await beforeConnect(config, broker, attempt, signal);
       const connector = config.connector ?? selectConnector(broker);
       const connectTimeout = options.connectTimeout ?? config.connectTimeout;
-      const opening = connector(broker, { tls: config.tls, connectTimeout, signal, versions });
+      const opening = connector(broker, {
+        tls: config.tls,
+        connectTimeout,
+        signal,
+        versions,
+        webSocket: config.webSocket,
+        subprotocols: config.subprotocols,
+        maxWebSocketChunkSize: config.maxWebSocketChunkSize,
+      });
       // Enforced here too, so a connector that ignores its timeout cannot hang the client; a
       // connection that opens too late is closed.
       connection = await within(
@@ -151,8 +163,16 @@ export async function establish(
       hooks.failed?.(broker, error);
       continue;
     }
+    if (config.tls?.insecure && (broker.protocol === "ssl" || broker.protocol === "wss")) {
+      emit(config.trace, {
+        type: "warning",
+        connection: connection.info,
+        message: "tls.insecure: the broker's certificate was NOT verified (development only)",
+      });
+    }
     try {
-      return await handshake(config, session, options, versions, broker, connection, handlers, replay);
+      const opened = { broker, connection, credentials };
+      return await handshake(config, session, options, versions, opened, handlers, replay);
     } catch (error) {
       session.close({ flush: false });
       // A broker that hung up before CONNECTED is skipped like one that refused; an ERROR reply,
@@ -168,17 +188,61 @@ export async function establish(
   }
 }
 
+/**
+ * Runs `config.beforeConnect` for one attempt and checks what it returned; a throw becomes a
+ * {@link StompConnectionError} with the hook's error as `cause`, which fails this attempt only.
+ */
+async function beforeConnect(
+  config: StompConfig,
+  broker: StompBroker,
+  attempt: number,
+  signal: AbortSignal | undefined,
+): Promise<StompConnectCredentials> {
+  const hook = config.beforeConnect;
+  if (!hook) return {};
+  let got: StompConnectCredentials | void;
+  try {
+    got = await hook({ broker, attempt, signal });
+    if (got === undefined || got === null) return {};
+    if (typeof got !== "object") {
+      throw new TypeError(`beforeConnect must return an object, got ${typeof got}`);
+    }
+    return {
+      login: got.login === undefined ? undefined : headerText("login (from beforeConnect)", got.login),
+      passcode: got.passcode === undefined
+        ? undefined
+        : headerText("passcode (from beforeConnect)", got.passcode),
+      headers: checkedHeaders("headers (from beforeConnect)", "CONNECT", got.headers, OWN_HEADERS),
+    };
+  } catch (error) {
+    // The message never includes what the hook returned: it may hold the passcode.
+    throw new StompConnectionError(`${brokerUri(broker)}: beforeConnect failed: ${errorText(error)}`, {
+      cause: error,
+    });
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 async function handshake(
   config: StompConfig,
   session: StompSession<unknown>,
   options: StompClientConnectOptions,
   versions: readonly StompVersion[],
-  broker: StompBroker,
-  connection: StompConnection,
+  { broker, connection, credentials }: {
+    broker: StompBroker;
+    connection: StompConnection;
+    credentials: StompConnectCredentials;
+  },
   handlers: StompChannelHandlers,
   replay: StompReplayOptions,
 ): Promise<StompEstablished> {
-  const channel = new StompChannel(connection, versions[versions.length - 1]);
+  const channel = new StompChannel(connection, versions[versions.length - 1], {
+    trace: config.trace,
+    traceBodies: config.traceBodies,
+  });
   const connected = new Deferred<StompFrame>();
   let open = false;
   channel.start({
@@ -212,9 +276,10 @@ async function handshake(
   const connectedTimeout = options.connectedTimeout ?? config.connectedTimeout;
   try {
     const frame = session.connect({
-      login: config.login,
-      passcode: config.passcode,
-      headers: { ...config.headers, ...options.headers },
+      command: config.connectCommand,
+      login: credentials.login ?? config.login,
+      passcode: credentials.passcode ?? config.passcode,
+      headers: { ...config.headers, ...credentials.headers, ...options.headers },
       versions,
       host: options.host ?? config.host ?? "/",
       heartBeats: options.heartBeats ?? config.heartBeats,

@@ -26,3 +26,4 @@ export * from "./wait.ts";
 export { registerConnector, selectConnector } from "./connectors/registry.ts";
 export { websocketConnector } from "./connectors/websocket.ts";
 export type { StompClientConnectOptions } from "./connect.ts";
+export { redactHeaders, type StompTrace, type StompTraceEvent } from "./trace.ts";

@@ -21,7 +21,51 @@ export interface StompTlsOptions {
   readonly caCerts?: readonly string[];
   /** The name the server certificate must carry; defaults to the broker's host. */
   readonly hostname?: string;
+  /**
+   * PEM client certificate (chain) for brokers that require one (mutual TLS); needs `key`. Deno
+   * (`ssl://` and `wss://`) and Node (`ssl://`); a browser takes client certificates from the user.
+   */
+  readonly cert?: string;
+  /** PEM private key of `cert` (RSA, EC or PKCS#8), unencrypted. Never printed. */
+  readonly key?: string;
+  /**
+   * Development only: do not verify the server's certificate or name. Every connection made so
+   * warns through the trace hook, and the config's `info()` says `tls=INSECURE`. Default false.
+   * Deno's `wss://` cannot do it per connection (run Deno with `--unsafely-ignore-certificate-errors`).
+   */
+  readonly insecure?: boolean;
+  /** The lowest TLS version accepted: "TLSv1.2" (the default: what every runtime here allows) or "TLSv1.3". */
+  readonly minVersion?: StompTlsVersion;
 }
+
+/**
+ * A TLS protocol version for {@link StompTlsOptions.minVersion}.
+ *
+ * @example
+ * ```ts
+ * import type { StompTlsVersion } from "./transport.ts";
+ * const strict: StompTlsVersion = "TLSv1.3";
+ * ```
+ */
+export type StompTlsVersion = "TLSv1.2" | "TLSv1.3";
+
+/**
+ * A WebSocket implementation for runtimes without a global one (Node 20: the `ws` package): a
+ * constructor taking `(url, protocols)`, or a function returning a socket. The socket must offer
+ * the standard interface (`addEventListener`, `send`, `close`, `readyState`, `bufferedAmount`,
+ * `binaryType`), as `ws` does.
+ *
+ * @example
+ * ```ts ignore
+ * import WebSocket from "ws";
+ * import type { StompWebSocketImpl } from "./transport.ts";
+ * const impl: StompWebSocketImpl = WebSocket;
+ * const wrapped: StompWebSocketImpl = (url, protocols) => new WebSocket(url, protocols, { maxPayload: 1 << 20 });
+ * ```
+ */
+export type StompWebSocketImpl =
+  | (new (url: string, protocols: string[]) => unknown)
+  | ((url: string, protocols: string[]) => unknown);
 
 /**
  * What a connector gets besides the broker.
@@ -41,6 +85,12 @@ export interface StompConnectorOptions {
   readonly signal?: AbortSignal;
   /** STOMP versions being offered; WebSocket connectors turn them into `v1x.stomp` subprotocols. */
   readonly versions?: readonly string[];
+  /** The WebSocket to use instead of the runtime's (see {@link StompWebSocketImpl}). */
+  readonly webSocket?: StompWebSocketImpl;
+  /** WebSocket subprotocols to offer instead of the ones derived from `versions`. */
+  readonly subprotocols?: readonly string[];
+  /** Split each outgoing frame into WebSocket messages of at most this many bytes (default: no split). */
+  readonly maxWebSocketChunkSize?: number;
 }
 
 /**

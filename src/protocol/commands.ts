@@ -123,17 +123,24 @@ export function stomp(options: StompConnectOptions = {}): StompFrame {
 }
 
 /**
- * Builds a DISCONNECT frame, with a `receipt` header when one is given.
+ * Builds a DISCONNECT frame, with a `receipt` header when one is given and `headers` (extra ones,
+ * e.g. a broker's own, before it).
  *
  * @example
  * ```ts
  * import { disconnect } from "./commands.ts";
  * console.log(disconnect("bye").headers.receipt); // "bye"
+ * console.log(disconnect(undefined, "1.2", { reason: "shutdown" }).headers.reason); // "shutdown"
  * ```
  */
-export function disconnect(receipt?: string, version: StompVersion = DEFAULT_VERSION): StompFrame {
+export function disconnect(
+  receipt?: string,
+  version: StompVersion = DEFAULT_VERSION,
+  headers: Readonly<Record<string, string>> = {},
+): StompFrame {
   const v = toVersion(version);
-  return new StompFrame(Command.DISCONNECT, withReceipt([], receipt, Command.DISCONNECT), undefined, v);
+  const extra = Object.entries(headers).filter(([name]) => name !== Header.RECEIPT);
+  return new StompFrame(Command.DISCONNECT, withReceipt(extra, receipt, Command.DISCONNECT), undefined, v);
 }
 
 /**

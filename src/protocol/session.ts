@@ -232,10 +232,10 @@ export class StompSession<C = unknown> {
     return info;
   }
 
-  /** Builds DISCONNECT (remembering its receipt) and moves to DISCONNECTING. */
-  disconnect(receipt?: string): StompFrame {
+  /** Builds DISCONNECT (remembering its receipt; `headers` are extra ones) and moves to DISCONNECTING. */
+  disconnect(receipt?: string, headers?: Readonly<Record<string, string>>): StompFrame {
     this.#require("disconnect", SessionState.CONNECTED);
-    const frame = this.#expect(commands.disconnect(receipt, this.version));
+    const frame = this.#expect(commands.disconnect(receipt, this.version, headers));
     this.#state = SessionState.DISCONNECTING;
     return frame;
   }

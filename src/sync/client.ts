@@ -127,7 +127,7 @@ export class Stomp {
     { receipt, timeout, signal }: { receipt?: string } & StompWaitOptions = {},
   ): Promise<void> {
     const channel = this.#open();
-    const frame = this.session.disconnect(receipt);
+    const frame = this.session.disconnect(receipt, this.config.disconnectHeaders);
     // From here on the broker closing the connection is what we asked for.
     this.#closing = true;
     try {

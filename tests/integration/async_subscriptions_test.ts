@@ -77,6 +77,7 @@ matrix(
       await tap.closeSocket();
       const seen = await statusUntil(events, (e) => e.type === "connected", WAIT_MS);
       assert.deepEqual(seen.map((e) => e.type).filter((t) => t !== "reconnecting"), [
+        "state",
         "disconnected",
         "connected",
       ]);

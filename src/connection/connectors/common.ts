@@ -6,7 +6,13 @@
  * @module
  */
 
-import { StompCancelledError, StompConnectionError, StompConnectTimeout, StompError } from "../../errors.ts";
+import {
+  StompCancelledError,
+  StompConnectionError,
+  StompConnectTimeout,
+  StompError,
+  StompTlsHandshakeError,
+} from "../../errors.ts";
 import type { StompConnection } from "../transport.ts";
 
 /**
@@ -196,4 +202,42 @@ export function settleWithin(promise: Promise<unknown>, ms: number): Promise<boo
     };
     promise.then(done, done);
   });
+}
+
+/** What a TLS alert from a broker that did not accept our (missing or untrusted) client certificate looks like. */
+const REFUSED =
+  /alert|certificate required|unknown ca|bad certificate|handshake failure|peer sent|reset by peer/i;
+
+/**
+ * Whether a TLS error looks like the broker refusing the handshake (an alert it sent), as a
+ * broker that requires a client certificate does when it got none or one it does not trust.
+ *
+ * @example
+ * ```ts
+ * import { refusedHandshake } from "./common.ts";
+ * console.log(refusedHandshake(new Error("received fatal alert: CertificateRequired"))); // true
+ * ```
+ */
+export function refusedHandshake(cause: unknown): boolean {
+  return REFUSED.test(cause instanceof Error ? cause.message : String(cause));
+}
+
+/**
+ * A TLS failure as a {@link StompTlsHandshakeError} whose message says whether the broker refused
+ * the handshake (TLS 1.3 clients see that refusal on their first read, after their side of the
+ * handshake finished, so reads of a fresh connection are checked with this too).
+ *
+ * @example
+ * ```ts
+ * import { tlsError } from "./common.ts";
+ * const e = tlsError("ssl://h:1", new Error("peer sent fatal alert: CertificateRequired"));
+ * console.log(e.message); // "ssl://h:1: the broker refused the TLS handshake (...): peer sent fatal alert: CertificateRequired"
+ * ```
+ */
+export function tlsError(uri: string, cause: unknown): StompTlsHandshakeError {
+  const message = cause instanceof Error ? cause.message : String(cause);
+  const why = refusedHandshake(cause)
+    ? "the broker refused the TLS handshake (is a client certificate it trusts required?)"
+    : "TLS handshake failed";
+  return new StompTlsHandshakeError(`${uri}: ${why}: ${message}`, { cause });
 }

@@ -9,7 +9,7 @@
 import { StompConnectionError } from "../../errors.ts";
 import type { StompConnection, StompConnector } from "../transport.ts";
 import { brokerUri } from "../../protocol/broker.ts";
-import { connectionError, openWithin } from "./common.ts";
+import { connectionError, openWithin, refusedHandshake, tlsError } from "./common.ts";
 import { createWebSocketConnector } from "./websocket.ts";
 
 /**
@@ -31,7 +31,39 @@ export const denoConnector: StompConnector = (broker, options): Promise<StompCon
       new StompConnectionError(`${uri}: the Deno TCP connector handles tcp:// and ssl:// only`),
     );
   }
+  const tls = options.tls;
+  // Deno's TLS API can neither skip verification nor set a version floor: node:tls (Deno's Node
+  // layer) can, and checks the negotiated version itself.
+  if (broker.protocol === "ssl" && (tls?.insecure || tls?.minVersion)) {
+    return import("./node.ts").then(({ nodeConnector }) => nodeConnector(broker, options));
+  }
   return openWithin(uri, options, async (giveUp) => {
+    if (broker.protocol === "ssl" && tls?.cert !== undefined) {
+      // A client certificate is offered only by connectTls, which connects and verifies one name.
+      if (tls.hostname !== undefined && tls.hostname !== broker.host) {
+        throw new StompConnectionError(
+          `${uri}: Deno cannot verify tls.hostname ${tls.hostname} while sending a client certificate`,
+        );
+      }
+      const conn = await Deno.connectTls({
+        hostname: broker.host,
+        port: broker.port,
+        caCerts: tls.caCerts ? [...tls.caCerts] : undefined,
+        cert: tls.cert,
+        key: tls.key ?? "",
+      });
+      const abandon = () => closeQuietly(conn);
+      giveUp.addEventListener("abort", abandon);
+      try {
+        await handshake(conn, uri);
+      } catch (error) {
+        closeQuietly(conn);
+        throw error;
+      } finally {
+        giveUp.removeEventListener("abort", abandon);
+      }
+      return denoConnection(conn, uri, true);
+    }
     const tcp = await Deno.connect({ hostname: broker.host, port: broker.port, signal: giveUp });
     let conn: Deno.Conn = tcp;
     // A TLS server that never answers must not keep the handshake (and the socket) alive.
@@ -40,13 +72,12 @@ export const denoConnector: StompConnector = (broker, options): Promise<StompCon
     try {
       tcp.setNoDelay(true);
       if (broker.protocol === "ssl") {
-        const tls = await Deno.startTls(tcp, {
-          hostname: options.tls?.hostname ?? broker.host,
-          caCerts: options.tls?.caCerts ? [...options.tls.caCerts] : undefined,
+        const tlsConn = await Deno.startTls(tcp, {
+          hostname: tls?.hostname ?? broker.host,
+          caCerts: tls?.caCerts ? [...tls.caCerts] : undefined,
         });
-        conn = tls;
-        // The handshake is lazy; run it now so a bad certificate fails the connect, not a read.
-        await tls.handshake();
+        conn = tlsConn;
+        await handshake(tlsConn, uri);
       }
     } catch (error) {
       closeQuietly(conn);
@@ -54,14 +85,23 @@ export const denoConnector: StompConnector = (broker, options): Promise<StompCon
     } finally {
       giveUp.removeEventListener("abort", abandon);
     }
-    return denoConnection(conn, uri);
+    return denoConnection(conn, uri, broker.protocol === "ssl");
   });
 };
 
+/** Runs the (lazy) handshake now so a bad certificate fails the connect, not a read. */
+async function handshake(conn: Deno.TlsConn, uri: string): Promise<void> {
+  try {
+    await conn.handshake();
+  } catch (error) {
+    throw tlsError(uri, error);
+  }
+}
+
 /**
- * `ws://` and `wss://` brokers through Deno's WebSocket, with `options.tls.caCerts` trusted for
- * `wss://` (an `HttpClient` per connection, closed with it). `tls.hostname` cannot be applied: the
- * URL's host is verified.
+ * `ws://` and `wss://` brokers through Deno's WebSocket, with `options.tls.caCerts` trusted and
+ * `tls.cert`/`tls.key` offered for `wss://` (an `HttpClient` per connection, closed with it).
+ * `tls.hostname` cannot be applied: the URL's host is verified; `tls.insecure` cannot either.
  *
  * @example
  * ```ts ignore
@@ -73,13 +113,24 @@ export const denoConnector: StompConnector = (broker, options): Promise<StompCon
  * ```
  */
 export const denoWebSocketConnector: StompConnector = createWebSocketConnector((url, protocols, tls) => {
-  if (!url.startsWith("wss:") || !tls?.caCerts) return { socket: new WebSocket(url, protocols) };
-  const client = Deno.createHttpClient({ caCerts: [...tls.caCerts] });
+  if (!url.startsWith("wss:") || !tls) return { socket: new WebSocket(url, protocols) };
+  if (tls.insecure) {
+    throw new StompConnectionError(
+      `${url}: Deno's WebSocket cannot skip certificate checks per connection (tls.insecure); ` +
+        "run Deno with --unsafely-ignore-certificate-errors=<host> instead",
+    );
+  }
+  if (!tls.caCerts && tls.cert === undefined) return { socket: new WebSocket(url, protocols) };
+  const caCerts = tls.caCerts ? [...tls.caCerts] : undefined;
+  const client = tls.cert === undefined
+    ? Deno.createHttpClient({ caCerts })
+    : Deno.createHttpClient({ caCerts, cert: tls.cert, key: tls.key ?? "" });
   return { socket: new WebSocket(url, { protocols, client }), dispose: () => closeQuietly(client) };
 });
 
-function denoConnection(conn: Deno.Conn, uri: string): StompConnection {
+function denoConnection(conn: Deno.Conn, uri: string, tls: boolean): StompConnection {
   let closed = false;
+  let received = false;
   const reader = conn.readable.getReader();
   const writer = conn.writable.getWriter();
   const close = () => {
@@ -96,10 +147,15 @@ function denoConnection(conn: Deno.Conn, uri: string): StompConnection {
         const { done, value } = await reader.read();
         if (cancelled) return;
         if (done) controller.close();
-        else controller.enqueue(value);
+        else {
+          received = true;
+          controller.enqueue(value);
+        }
       } catch (error) {
         if (cancelled) return;
         if (closed) controller.close();
+        // A broker that refuses our client certificate says so after a TLS 1.3 client's handshake.
+        else if (tls && !received && refusedHandshake(error)) controller.error(tlsError(uri, error));
         else controller.error(connectionError(uri, "connection lost", error));
       }
     },

@@ -7,10 +7,20 @@
 
 import * as net from "node:net";
 import * as tls from "node:tls";
-import { StompConnectionError } from "../../errors.ts";
+import { StompConnectionError, StompTlsHandshakeError } from "../../errors.ts";
 import type { StompConnection, StompConnector } from "../transport.ts";
 import { brokerUri } from "../../protocol/broker.ts";
-import { connectionError, firstEvent, openWithin, pushStream, settleWithin } from "./common.ts";
+import {
+  connectionError,
+  firstEvent,
+  openWithin,
+  pushStream,
+  refusedHandshake,
+  settleWithin,
+  tlsError,
+} from "./common.ts";
+
+const TLS_RANK: Readonly<Record<string, number>> = { "TLSv1": 0, "TLSv1.1": 1, "TLSv1.2": 2, "TLSv1.3": 3 };
 
 /** How long `close` waits for the peer to finish the TCP close before dropping the socket. */
 const CLOSE_GRACE_MS = 1000;
@@ -37,22 +47,28 @@ export const nodeConnector: StompConnector = (broker, options): Promise<StompCon
   return openWithin(uri, options, async (giveUp) => {
     let socket: net.Socket;
     if (broker.protocol === "ssl") {
-      const name = options.tls?.hostname ?? broker.host;
-      const caCerts = options.tls?.caCerts;
+      const options_ = options.tls ?? {};
+      const name = options_.hostname ?? broker.host;
+      const caCerts = options_.caCerts;
       socket = tls.connect({
         host: broker.host,
         port: broker.port,
         // Instead of the system store, as in Deno (tls.rootCertificates needs --allow-sys there).
         ca: caCerts ? [...caCerts] : undefined,
+        cert: options_.cert,
+        key: options_.key,
+        minVersion: options_.minVersion ?? "TLSv1.2",
         servername: net.isIP(name) ? undefined : name,
-        checkServerIdentity: (_host, cert) => tls.checkServerIdentity(name, cert),
-        rejectUnauthorized: true,
+        checkServerIdentity: options_.insecure
+          ? () => undefined
+          : (_host, cert) => tls.checkServerIdentity(name, cert),
+        rejectUnauthorized: !options_.insecure,
       });
     } else {
       socket = net.connect({ host: broker.host, port: broker.port });
     }
     // Listeners first: an 'error' emitted while nothing listens would be thrown at the process.
-    const connection = nodeConnection(socket, uri);
+    const connection = nodeConnection(socket, uri, broker.protocol === "ssl");
     const abandon = () => socket.destroy();
     giveUp.addEventListener("abort", abandon);
     try {
@@ -60,7 +76,15 @@ export const nodeConnector: StompConnector = (broker, options): Promise<StompCon
       const first = await firstEvent(socket, [ready, "error", "close"]);
       if (first.name !== ready) {
         socket.destroy();
+        if (broker.protocol === "ssl" && first.name === "error") throw tlsError(uri, first.value);
         throw first.name === "error" ? first.value : new Error("closed while connecting");
+      }
+      // Checked here too: a runtime's TLS layer may not honour minVersion (Deno's Node layer).
+      const version = broker.protocol === "ssl" ? (socket as tls.TLSSocket).getProtocol() : null;
+      const floor = options.tls?.minVersion;
+      if (floor && version && TLS_RANK[version] !== undefined && TLS_RANK[version] < TLS_RANK[floor]) {
+        socket.destroy();
+        throw new StompTlsHandshakeError(`${uri}: the broker negotiated ${version}, below ${floor}`);
       }
     } finally {
       giveUp.removeEventListener("abort", abandon);
@@ -81,8 +105,9 @@ export const nodeConnector: StompConnector = (broker, options): Promise<StompCon
  * socket.once("connect", () => nodeConnection(socket, "tcp://127.0.0.1:61613").close());
  * ```
  */
-export function nodeConnection(socket: net.Socket, uri: string): StompConnection {
+export function nodeConnection(socket: net.Socket, uri: string, tls = false): StompConnection {
   let closing = false;
+  let received = false;
   socket.setNoDelay(true);
   const stream = pushStream(() => {
     closing = true;
@@ -91,12 +116,21 @@ export function nodeConnection(socket: net.Socket, uri: string): StompConnection
   // Flowing mode for good: the socket is never paused, whatever the reader does (see channel.ts).
   socket.on("data", (chunk: Uint8Array) => {
     // A plain view: Buffer's slice() shares memory where Uint8Array's copies.
+    received = true;
     stream.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
   });
   socket.on("end", () => stream.end());
   socket.on(
     "error",
-    (error) => stream.end(closing ? undefined : connectionError(uri, "connection lost", error)),
+    (error) =>
+      stream.end(
+        closing
+          ? undefined
+          // A broker that refuses our client certificate says so after a TLS 1.3 client's handshake.
+          : tls && !received && refusedHandshake(error)
+          ? tlsError(uri, error)
+          : connectionError(uri, "connection lost", error),
+      ),
   );
   socket.on("close", () => stream.end());
   const gone = () => new StompConnectionError(`${uri}: connection closed`);

@@ -12,7 +12,7 @@
 
 import { StompConnectionError } from "../../errors.ts";
 import { checkVersion, type StompVersion, VERSIONS } from "../../protocol/spec.ts";
-import type { StompConnection, StompConnector, StompTlsOptions } from "../transport.ts";
+import type { StompConnection, StompConnector, StompTlsOptions, StompWebSocketImpl } from "../transport.ts";
 import { brokerUri, type StompBroker } from "../../protocol/broker.ts";
 import { firstEvent, openWithin, pushStream, settleWithin } from "./common.ts";
 
@@ -51,9 +51,28 @@ export type StompWebSocketFactory = (
   tls: StompTlsOptions | undefined,
 ) => { socket: WebSocket; dispose?: () => void };
 
-const standardWebSocket: StompWebSocketFactory = (url, protocols) => ({
-  socket: new WebSocket(url, protocols),
-});
+const standardWebSocket: StompWebSocketFactory = (url, protocols) => {
+  if (typeof globalThis.WebSocket !== "function") {
+    throw new StompConnectionError(
+      `${url}: this runtime has no global WebSocket (Node < 22): pass the \`webSocket\` option, ` +
+        "e.g. the WebSocket class of the `ws` package",
+    );
+  }
+  return { socket: new WebSocket(url, protocols) };
+};
+
+/** A user's WebSocket: a class (or `function`) is called with `new`, an arrow function without. */
+function userWebSocket(impl: StompWebSocketImpl): StompWebSocketFactory {
+  return (url, protocols) => {
+    const socket = "prototype" in impl && impl.prototype
+      ? new (impl as new (url: string, protocols: string[]) => unknown)(url, protocols)
+      : (impl as (url: string, protocols: string[]) => unknown)(url, protocols);
+    if (!socket || typeof (socket as WebSocket).addEventListener !== "function") {
+      throw new StompConnectionError(`${url}: the webSocket option did not give a WebSocket`);
+    }
+    return { socket: socket as WebSocket };
+  };
+}
 
 /**
  * The WebSocket subprotocols for the offered STOMP versions, newest first.
@@ -86,8 +105,16 @@ export function createWebSocketConnector(create: StompWebSocketFactory = standar
         new StompConnectionError(`${uri}: the WebSocket connector handles ws:// and wss:// only`),
       );
     }
+    const chunk = options.maxWebSocketChunkSize;
+    if (chunk !== undefined && !(Number.isSafeInteger(chunk) && chunk > 0)) {
+      return Promise.reject(
+        new StompConnectionError(`${uri}: maxWebSocketChunkSize must be a whole number > 0, got ${chunk}`),
+      );
+    }
+    const open = options.webSocket ? userWebSocket(options.webSocket) : create;
+    const protocols = options.subprotocols ? [...options.subprotocols] : stompSubprotocols(options.versions);
     return openWithin(uri, options, async (giveUp) => {
-      const { socket, dispose } = create(uri, stompSubprotocols(options.versions), options.tls);
+      const { socket, dispose } = open(uri, protocols, options.tls);
       socket.binaryType = "arraybuffer";
       const abandon = () => socket.close();
       giveUp.addEventListener("abort", abandon);
@@ -103,7 +130,7 @@ export function createWebSocketConnector(create: StompWebSocketFactory = standar
       } finally {
         giveUp.removeEventListener("abort", abandon);
       }
-      return webSocketConnection(socket, uri, dispose);
+      return webSocketConnection(socket, uri, dispose, chunk);
     });
   };
 }
@@ -122,7 +149,12 @@ export function createWebSocketConnector(create: StompWebSocketFactory = standar
  */
 export const websocketConnector: StompConnector = createWebSocketConnector();
 
-function webSocketConnection(socket: WebSocket, uri: string, dispose?: () => void): StompConnection {
+function webSocketConnection(
+  socket: WebSocket,
+  uri: string,
+  dispose: (() => void) | undefined,
+  maxChunk: number | undefined,
+): StompConnection {
   let closing = false;
   let lastError = "";
   const stream = pushStream(() => {
@@ -154,7 +186,11 @@ function webSocketConnection(socket: WebSocket, uri: string, dispose?: () => voi
     async write(bytes: Uint8Array): Promise<void> {
       // send() on a closing socket drops the data without a word: refuse instead.
       if (socket.readyState !== socket.OPEN) throw gone();
-      socket.send(bytes);
+      if (maxChunk === undefined || bytes.length <= maxChunk) socket.send(bytes);
+      else {
+        // Servers that cap the message size (Spring: 64 KiB) reassemble the frame from its parts.
+        for (let at = 0; at < bytes.length; at += maxChunk) socket.send(bytes.subarray(at, at + maxChunk));
+      }
       while (socket.bufferedAmount > HIGH_WATER_MARK) {
         await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
         if (socket.readyState !== socket.OPEN) throw gone();
