@@ -253,6 +253,7 @@ export class TestConnection implements Consumer {
       frame,
       this.#host.settings,
       `${this.#host.tag}-${this.index}`,
+      this.index,
     );
     this.version = this.#parser.version = version;
     this.login = login;

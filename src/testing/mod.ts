@@ -23,7 +23,7 @@ export {
   type StompTestListenOptions,
   type StompTestReceivedFrame,
 } from "./broker.ts";
-export type { StompTestBrokerOptions } from "./settings.ts";
+export type { StompTestBrokerOptions, StompTestUsers } from "./settings.ts";
 export type { StompTestConnectionInfo } from "./connection.ts";
 export { type StompTestErrorFault, type StompTestFaultOptions, StompTestFaults } from "./faults.ts";
 export type { StompTestListen, StompTestListener } from "./listener.ts";

@@ -53,7 +53,12 @@ export interface Negotiated {
 }
 
 /** Answers CONNECT/STOMP: version, host, credentials, heart-beats. Throws a Refusal. */
-export function negotiate(frame: StompFrame, settings: BrokerSettings, session: string): Negotiated {
+export function negotiate(
+  frame: StompFrame,
+  settings: BrokerSettings,
+  session: string,
+  connection = 0,
+): Negotiated {
   const { command, headers } = frame;
   if (command !== Command.CONNECT && command !== Command.STOMP) refuse(`expected CONNECT, got ${command}`);
   const offered = headers[Header.ACCEPT_VERSION];
@@ -71,9 +76,16 @@ export function negotiate(frame: StompFrame, settings: BrokerSettings, session: 
     refuse(`${command} without host header (required in STOMP ${version})`);
   }
   const login = headers[Header.LOGIN];
-  if (settings.users) {
-    const known = login !== undefined && Object.hasOwn(settings.users, login);
-    if (!known || settings.users[login] !== headers[Header.PASSCODE]) {
+  const users = settings.users;
+  if (users) {
+    const expected = login === undefined
+      ? undefined
+      : typeof users === "function"
+      ? users(login, connection)
+      : Object.hasOwn(users, login)
+      ? users[login]
+      : undefined;
+    if (expected === undefined || expected !== headers[Header.PASSCODE]) {
       refuse("access refused (bad login or passcode)");
     }
   }

@@ -20,8 +20,12 @@ import type { StompTestFaultOptions } from "./faults.ts";
 export interface StompTestBrokerOptions {
   /** Versions it speaks (default all three). */
   readonly versions?: readonly StompVersion[];
-  /** `login → passcode`; when given, CONNECT must carry a matching pair. */
-  readonly users?: Readonly<Record<string, string>>;
+  /**
+   * `login → passcode`; when given, CONNECT must carry a matching pair. As a function it is asked
+   * per CONNECT with the login and the connection's index (from 0, in the order accepted): a passcode that changes per
+   * connection, as a rotating token does.
+   */
+  readonly users?: StompTestUsers;
   /** The broker's heart-beat offer `[sx, sy]` in ms; by default it mirrors the client's wish. */
   readonly heartBeats?: readonly [number, number];
   /** A client silent for this many times its heart-beat period is dropped (default 2; 0: never). */
@@ -36,10 +40,24 @@ export interface StompTestBrokerOptions {
   readonly faults?: StompTestFaultOptions;
 }
 
+/**
+ * The test broker's accounts: `login → passcode`, or a function giving the passcode a login needs
+ * on a connection (its index, from 0); undefined refuses the login.
+ *
+ * @example
+ * ```ts
+ * import type { StompTestUsers } from "./settings.ts";
+ * const rotating: StompTestUsers = (login, connection) => login === "app" ? `token-${connection}` : undefined;
+ * ```
+ */
+export type StompTestUsers =
+  | Readonly<Record<string, string>>
+  | ((login: string, connection: number) => string | undefined);
+
 /** The checked settings. */
 export interface BrokerSettings {
   readonly versions: readonly StompVersion[];
-  readonly users?: Readonly<Record<string, string>>;
+  readonly users?: StompTestUsers;
   readonly heartBeats?: readonly [number, number];
   readonly heartBeatTolerance: number;
   readonly server: string;
@@ -60,8 +78,10 @@ export function resolveSettings(options: StompTestBrokerOptions): BrokerSettings
   if (!(tolerance >= 0 && Number.isFinite(tolerance))) {
     throw new TypeError(`heartBeatTolerance must be a non-negative number, got ${tolerance}`);
   }
-  for (const [login, passcode] of Object.entries(options.users ?? {})) {
-    if (typeof passcode !== "string") throw new TypeError(`users: the passcode of ${login} must be a string`);
+  if (typeof options.users !== "function") {
+    for (const [login, passcode] of Object.entries(options.users ?? {})) {
+      if (typeof passcode !== "string") throw new TypeError(`users: the passcode of ${login} must be a string`);
+    }
   }
   return {
     versions,
