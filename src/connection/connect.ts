@@ -20,6 +20,7 @@ import { brokerUri, type StompBroker } from "../protocol/broker.ts";
 import { deadline, Deferred, sleep } from "./wait.ts";
 import { checkedHeaders, headerText, OWN_HEADERS } from "./headers.ts";
 import { emit } from "./trace.ts";
+import { settleWithin } from "./connectors/common.ts";
 
 /**
  * Options of a client's `connect()`; each defaults to the client's {@link StompConfig}.
@@ -244,7 +245,11 @@ async function handshake(
     traceBodies: config.traceBodies,
   });
   const connected = new Deferred<StompFrame>();
+  // The connection may fail (e.g. a TLS refusal read) while CONNECT is still being written, before
+  // anything awaits this: it must not count as an unhandled rejection meanwhile.
+  connected.promise.catch(() => {});
   let open = false;
+  let readFailure: StompConnectionError | undefined;
   channel.start({
     frame(frame) {
       if (open) return handlers.frame(frame);
@@ -268,6 +273,7 @@ async function handshake(
     },
     closed(error) {
       if (open) return handlers.closed(error);
+      readFailure = error;
       connected.reject(
         error ?? new StompConnectionError(`${brokerUri(broker)} closed the connection before CONNECTED`),
       );
@@ -284,7 +290,14 @@ async function handshake(
       host: options.host ?? config.host ?? "/",
       heartBeats: options.heartBeats ?? config.heartBeats,
     });
-    await channel.send(frame);
+    try {
+      await channel.send(frame);
+    } catch (error) {
+      // A broker that refuses the TLS handshake drops the connection under the CONNECT being
+      // written; the read side knows why (e.g. StompTlsHandshakeError), the write only that it failed.
+      await settleWithin(channel.ended, WRITE_FAILURE_GRACE_MS);
+      throw readFailure ?? error;
+    }
     session.sent();
     const reply = await within(
       connected.promise,
@@ -306,9 +319,11 @@ async function handshake(
     throw error;
   } finally {
     if (!connected.settled) connected.reject(new StompConnectionError("connect abandoned"));
-    connected.promise.catch(() => {});
   }
 }
+
+/** How long a failed CONNECT write waits for the read side to say why the connection failed. */
+const WRITE_FAILURE_GRACE_MS = 1000;
 
 /** deadline() whose timeout (not an abort: that stays StompCancelledError) becomes `onTimeout`'s error. */
 function within<T>(

@@ -73,7 +73,16 @@ async function probe(address: StompBroker, needsCa: boolean): Promise<string | u
   }
 }
 
-async function endpoint(
+/**
+ * Probes `address` once and describes it as an endpoint (TLS ones trust the test CA).
+ *
+ * @example
+ * ```ts ignore
+ * import { endpoint } from "./brokers.ts";
+ * const amq = await endpoint("activemq", { protocol: "tcp", host: "127.0.0.1", port: 61623 }, "localhost");
+ * ```
+ */
+export async function endpoint(
   broker: BrokerEndpoint["broker"],
   address: StompBroker,
   host: string,
