@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Node CI for the npm package: build npm/, pack it, install the tarball into a temporary project,
 # run tests/node there with `node --test` (so the tests import "stompest" exactly as a user does),
-# then the packaging check on the same tarball. Ends with "node: N passed, M failed".
+# then the packaging check on the same tarball. Ends with "node: N passed, M failed". The `ws` package is
+# installed beside the tarball for the ws:// tests (Node 20 has no global WebSocket; the library takes one
+# through its `webSocket` option): a dev dependency of this suite, never of the package.
 #
 #   bash scripts/ci_node.sh        (STOMP_REQUIRE_BROKERS=1: a missing broker fails the tests)
 set -uo pipefail
@@ -23,7 +25,7 @@ echo "== node --test tests/node (against the installed tarball)"
 project="$work/project"
 mkdir -p "$project/test"
 printf '{ "name": "stompest-node-tests", "private": true, "type": "module" }\n' >"$project/package.json"
-(cd "$project" && npm_quiet install "$tarball") || { echo "node: 0 passed, 1 failed"; exit 1; }
+(cd "$project" && npm_quiet install "$tarball" ws@8.18.3) || { echo "node: 0 passed, 1 failed"; exit 1; }
 cp tests/node/*.mjs "$project/test/"
 out="$work/node-test.out"
 (cd "$project" && node --test --test-reporter=spec --test-reporter-destination=stdout test/test-*.mjs) |

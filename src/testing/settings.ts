@@ -80,7 +80,9 @@ export function resolveSettings(options: StompTestBrokerOptions): BrokerSettings
   }
   if (typeof options.users !== "function") {
     for (const [login, passcode] of Object.entries(options.users ?? {})) {
-      if (typeof passcode !== "string") throw new TypeError(`users: the passcode of ${login} must be a string`);
+      if (typeof passcode !== "string") {
+        throw new TypeError(`users: the passcode of ${login} must be a string`);
+      }
     }
   }
   return {
