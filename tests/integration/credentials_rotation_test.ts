@@ -9,7 +9,6 @@ import { TappedConnector } from "../helpers/connectors.ts";
 import { statusUntil } from "./async_helpers.ts";
 
 const WAIT = { timeout: 10_000 };
-const ROOT = Deno.uid?.() === 0;
 
 /** rabbitmqctl as the rabbitmq user (as scripts/brokers.sh runs it), bounded; throws with its output. */
 async function rabbitmqctl(...args: string[]): Promise<string> {
@@ -40,10 +39,15 @@ brokerTest(
   "rabbitmq: a password changed between reconnects is picked up through beforeConnect",
   RABBITMQ.tcp,
   async (e) => {
-    if (!ROOT) return console.log("skipped: rabbitmqctl needs root");
     const user = `stompest-rotate-${crypto.randomUUID().slice(0, 8)}`;
     let password = `pw-${crypto.randomUUID()}`;
-    await rabbitmqctl("add_user", user, password);
+    try {
+      await rabbitmqctl("add_user", user, password);
+    } catch (error) {
+      // setpriv needs root (CI runs as root); elsewhere there is no way to change a password.
+      if (/Operation not permitted|setpriv/.test(String(error))) return console.log(`skipped: ${error}`);
+      throw error;
+    }
     try {
       await rabbitmqctl("set_permissions", "-p", "/", user, ".*", ".*", ".*");
       const used: string[] = [];
