@@ -174,3 +174,34 @@ Deno.test("config: the TLS options reach the connector unchanged", () => {
   const config = new StompConfig("ssl://h:1", { tls: { minVersion: "TLSv1.3", insecure: false } });
   assert.equal(config.tls?.minVersion, "TLSv1.3");
 });
+
+Deno.test("a local server requiring a client certificate: refused without one, accepted with one (both connectors)", async () => {
+  const [cert, key] = await Promise.all([
+    Deno.readTextFile("/etc/stomp-test-tls/server.pem").catch(() => undefined),
+    Deno.readTextFile("/etc/stomp-test-tls/server.key").catch(() => undefined),
+  ]);
+  if (!cert || !key || !CA_PEM || !CLIENT_CERT) return console.log("skipped: no test certificates");
+  // Answers CONNECT with CONNECTED, as far as this test needs a broker.
+  const server = tls.createServer(
+    { cert, key, ca: [CA_PEM], requestCert: true, rejectUnauthorized: true },
+    (s) => {
+      s.on("error", () => {});
+      s.once("data", () => s.write("CONNECTED\nversion:1.2\n\n\0"));
+    },
+  );
+  server.on("tlsClientError", () => {});
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  try {
+    for (const [name, connector] of CONNECTORS) {
+      const uri = `ssl://127.0.0.1:${port}`;
+      const error = await refusal(uri, "/", connector, { caCerts: [CA_PEM] });
+      assert.match(error.message, /the broker refused the TLS handshake/, name);
+      const client: Stomp = new Stomp(uri, { connector, tls: { caCerts: [CA_PEM], ...CLIENT_CERT } });
+      assert.equal((await client.connect(CONNECT)).headers.version, "1.2", name);
+      await client.close();
+    }
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
