@@ -290,17 +290,17 @@ async function handshake(
       host: options.host ?? config.host ?? "/",
       heartBeats: options.heartBeats ?? config.heartBeats,
     });
-    try {
-      await channel.send(frame);
-    } catch (error) {
+    // Written and answered within connectedTimeout: a connection that fails (or a write that never
+    // completes) while CONNECT is being written must not hang the connect.
+    const sent = channel.send(frame).then(() => session.sent(), async (error) => {
+      if (!(error instanceof StompConnectionError)) throw error;
       // A broker that refuses the TLS handshake drops the connection under the CONNECT being
       // written; the read side knows why (e.g. StompTlsHandshakeError), the write only that it failed.
       await settleWithin(channel.ended, WRITE_FAILURE_GRACE_MS);
       throw readFailure ?? error;
-    }
-    session.sent();
+    });
     const reply = await within(
-      connected.promise,
+      Promise.all([sent, connected.promise]).then(([, frame]) => frame),
       connectedTimeout,
       options.signal,
       "connect",
