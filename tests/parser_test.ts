@@ -649,7 +649,9 @@ Deno.test("parser: a caller reusing its chunk buffer after add() corrupts no par
   }
 });
 
-// --- split invariance -----------------------------------------------------------------------------
+// --- split invariance of bad input ---------------------------------------------------------------
+// Valid frames are generated in parser_split_test.ts; these streams hold the errors (and the frames
+// around them) whose recovery must not depend on where the chunks end.
 
 const binary = new Uint8Array(64).map((_, i) => (i * 37) % 256); // holds NUL, LF and CR bytes
 
@@ -742,7 +744,7 @@ function run(version: StompVersion, limits: Partial<StompParserLimits>, chunks: 
   return { items: items.map(describe), errors: errors.map((e) => e.message) };
 }
 
-Deno.test("parser: split at every byte boundary (and byte by byte) parses exactly as whole", () => {
+Deno.test("parser: bad input split at every byte boundary (and byte by byte) parses exactly as whole", () => {
   for (const [version, limits, wire] of streams) {
     const whole = run(version, limits, [wire]);
     assert.ok(whole.items.length >= 3, JSON.stringify(whole));

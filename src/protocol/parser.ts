@@ -468,8 +468,11 @@ export class StompParser {
       body.set(take === buf.length && pos === 0 ? buf : buf.subarray(pos, pos + take), this.#filled);
       this.#filled += take;
       pos += take;
-      if (this.#filled < body.length || pos >= buf.length) return pos;
+      if (this.#filled < body.length) return pos;
     }
+    // The chunk ended with the body (content-length:0 right after the blank line, too): the NUL
+    // comes with the next one.
+    if (pos >= buf.length) return pos;
     if (buf[pos] === NUL) {
       this.#emit(body);
       return pos + 1;
