@@ -14,6 +14,7 @@ import * as commands from "../protocol/commands.ts";
 import { StompConfig, type StompConfigOptions } from "../connection/config.ts";
 import type { StompClientConnectOptions } from "../connection/connect.ts";
 import { StompConnectionError } from "../errors.ts";
+import { closeConfirmsDisconnect } from "../protocol/broker_quirks.ts";
 import { StompProtocolError } from "../protocol/protocol_error.ts";
 import { StompFailoverTransport } from "../protocol/failover.ts";
 import type { StompBody, StompFrame, StompHeadersInit } from "../protocol/frame.ts";
@@ -304,7 +305,9 @@ export class AsyncStomp {
   /**
    * Disconnects gracefully: stop taking messages, wait for in-flight handlers (at most `timeout`
    * ms, else {@link StompCancelledError} and the connection is closed), DISCONNECT with a receipt
-   * (`receipt: false` skips it), wait for it, close.
+   * (`receipt: false` skips it), wait for it, close. Only the RECEIPT confirms: a connection closed
+   * before it rejects with {@link StompConnectionError} (the broker may not have processed what came
+   * before), except on RabbitMQ Web-STOMP, which closes the WebSocket instead of sending it.
    */
   async disconnect(
     { timeout, receipt = true, signal, reason }:
@@ -322,16 +325,22 @@ export class AsyncStomp {
       const channel = this.#lifecycle.channel!;
       const id = receiptId(receipt, "disconnect");
       const frame = this.session.disconnect(id);
+      // Read now: the session forgets the server when the connection closes.
+      const closeConfirms = closeConfirmsDisconnect(this.session.server, this.#lifecycle.broker?.protocol);
       const confirmed = id === undefined ? undefined : this.#receipts.expect(id);
       await channel.send(frame);
       this.session.sent();
-      // RabbitMQ's Web-STOMP closes the WebSocket (1000) instead of sending the RECEIPT.
       if (confirmed) {
-        await deadline(
-          Promise.race([confirmed.promise, this.#lifecycle.channelClosed!]),
-          wait,
-          "DISCONNECT receipt",
-        );
+        // A close before the RECEIPT fails the disconnect, except where the broker is known to close
+        // instead of answering (RabbitMQ Web-STOMP: see broker_quirks.ts).
+        const closed = this.#lifecycle.channelClosed!.then(() => {
+          if (closeConfirms) return;
+          throw new StompConnectionError(
+            `${channel.connection.info}: the broker closed the connection without the RECEIPT for ` +
+              `DISCONNECT ${JSON.stringify(id)}`,
+          );
+        });
+        await deadline(Promise.race([confirmed.promise, closed]), wait, "DISCONNECT receipt");
       }
     } catch (error) {
       this.#lifecycle.finalize(error as Error);

@@ -12,6 +12,7 @@ import type { StompConfig } from "../connection/config.ts";
 import { establish, type StompClientConnectOptions } from "../connection/connect.ts";
 import { StompCancelledError, StompConnectionError, StompConnectTimeout, StompError } from "../errors.ts";
 import { StompProtocolError } from "../protocol/protocol_error.ts";
+import type { StompBroker } from "../protocol/broker.ts";
 import type { StompFailoverTransport } from "../protocol/failover.ts";
 import type { StompFrame, StompHeartBeat } from "../protocol/frame.ts";
 import type { StompSession } from "../protocol/session.ts";
@@ -75,6 +76,7 @@ export class ClientLifecycle {
   #hooks: ClientLifecycleHooks;
   #state: ClientState = "idle";
   #channel?: StompChannel;
+  #broker?: StompBroker;
   #generation = 0;
   #attempt = 0;
   #connectOptions: StompClientConnectOptions = {};
@@ -115,6 +117,11 @@ export class ClientLifecycle {
   /** The open channel, if any (still set after a loss noticed while disconnecting). */
   get channel(): StompChannel | undefined {
     return this.#channel;
+  }
+
+  /** The broker of the open (or last) connection. */
+  get broker(): StompBroker | undefined {
+    return this.#broker;
   }
 
   /** Resolves when the current channel closed, for whatever reason. */
@@ -192,6 +199,7 @@ export class ClientLifecycle {
     );
     this.#transport.connected();
     this.#channel = channel;
+    this.#broker = broker;
     this.#channelClosed = channelClosed;
     this.#generation++;
     this.#state = "connected";

@@ -23,13 +23,20 @@ export interface StompBrokerQuirks {
    * where the spec says: of its own subscription.
    */
   readonly clientAckSpansConnection?: boolean;
+  /**
+   * Transports (URI schemes) on which the broker answers a DISCONNECT that asks for a receipt by
+   * closing the connection cleanly, without the RECEIPT: there the clean close is the confirmation.
+   */
+  readonly closesInsteadOfDisconnectReceipt?: ReadonlySet<string>;
 }
 
 /**
  * The known quirks by product (the `server` header up to its `/`). Measured against RabbitMQ 3.10:
  * with a `client-individual` subscription B holding an unacked message, a `client` ACK of a message
  * of subscription A acked B's as well, and it never came back after a reconnect; ActiveMQ 5.17
- * redelivered it, as the spec requires.
+ * redelivered it, as the spec requires. RabbitMQ's Web-STOMP answers DISCONNECT with a WebSocket close
+ * 1000 and no RECEIPT (tests/integration/sync_basic_test.ts "DISCONNECT with receipt" proves it on ws
+ * and wss, where a RECEIPT before the EOF would fail it; its plain STOMP listener sends the RECEIPT).
  *
  * @example
  * ```ts
@@ -38,7 +45,11 @@ export interface StompBrokerQuirks {
  * ```
  */
 export const BROKER_QUIRKS: Readonly<Record<string, StompBrokerQuirks>> = {
-  RabbitMQ: { forbiddenInSubscriptionId: /[:\\]/, clientAckSpansConnection: true },
+  RabbitMQ: {
+    forbiddenInSubscriptionId: /[:\\]/,
+    clientAckSpansConnection: true,
+    closesInsteadOfDisconnectReceipt: new Set(["ws", "wss"]),
+  },
 };
 
 /**
@@ -53,6 +64,21 @@ export const BROKER_QUIRKS: Readonly<Record<string, StompBrokerQuirks>> = {
 export function brokerQuirks(server: string | undefined): StompBrokerQuirks {
   if (server === undefined) return {};
   return BROKER_QUIRKS[server.split("/", 1)[0]] ?? {};
+}
+
+/**
+ * Whether a clean close may stand for the RECEIPT of a DISCONNECT: only where the broker that sent
+ * `server` is known to close without it on this transport (`scheme`, e.g. `ws`). Anywhere else a
+ * close before the RECEIPT means the broker may not have processed what came before.
+ *
+ * @example
+ * ```ts
+ * import { closeConfirmsDisconnect } from "./broker_quirks.ts";
+ * console.log(closeConfirmsDisconnect("RabbitMQ/3.10.8", "ws"), closeConfirmsDisconnect("RabbitMQ/3.10.8", "tcp")); // true false
+ * ```
+ */
+export function closeConfirmsDisconnect(server: string | undefined, scheme: string | undefined): boolean {
+  return scheme !== undefined && brokerQuirks(server).closesInsteadOfDisconnectReceipt?.has(scheme) === true;
 }
 
 /**

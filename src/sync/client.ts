@@ -11,6 +11,8 @@ import { StompConnectionError, StompError } from "../errors.ts";
 import { StompFailoverTransport } from "../protocol/failover.ts";
 import type { StompBody, StompFrame, StompHeadersInit, StompHeartBeat } from "../protocol/frame.ts";
 import type { StompToken } from "../protocol/commands.ts";
+import type { StompBroker } from "../protocol/broker.ts";
+import { closeConfirmsDisconnect } from "../protocol/broker_quirks.ts";
 import { SessionState, StompSession } from "../protocol/session.ts";
 import { withContentLength } from "../protocol/send_headers.ts";
 import { deadline, Deferred, type StompWaitOptions } from "../connection/wait.ts";
@@ -43,6 +45,8 @@ export class Stomp {
   readonly session: StompSession<unknown>;
   #transport: StompFailoverTransport;
   #channel?: StompChannel;
+  /** The broker of the open (or last) connection. */
+  #broker?: StompBroker;
   /** Received and not yet taken, from `#inboxHead` on (an index, because shift() is O(n)). */
   #inbox: (StompFrame | Error)[] = [];
   #inboxHead = 0;
@@ -71,14 +75,22 @@ export class Stomp {
     this.#closing = this.#cleanEnd = false;
     this.#inbox = [];
     this.#inboxHead = 0;
-    const { channel, connected } = await establish(this.config, this.#transport, this.session, options, {
-      frame: (frame) => this.#push(frame),
-      alive: () => this.session.received(),
-      frameError: (error) => this.#push(error),
-      closed: (error) => this.#closed(error),
-    }, { receipts: true });
+    const { channel, connected, broker } = await establish(
+      this.config,
+      this.#transport,
+      this.session,
+      options,
+      {
+        frame: (frame) => this.#push(frame),
+        alive: () => this.session.received(),
+        frameError: (error) => this.#push(error),
+        closed: (error) => this.#closed(error),
+      },
+      { receipts: true },
+    );
     // Later sequences (reconnects) are limited by maxReconnectAttempts, not the startup limit.
     this.#transport.connected();
+    this.#broker = broker;
     if (this.#lost === undefined) this.#channel = channel;
     return connected;
   }
@@ -119,22 +131,25 @@ export class Stomp {
   }
 
   /**
-   * Sends DISCONNECT. With a `receipt`, waits (at most `timeout` ms) for its RECEIPT; a WebSocket
-   * closed cleanly instead (RabbitMQ Web-STOMP sends no RECEIPT there) counts as the receipt.
-   * Then closes the connection and forgets the session's subscriptions.
+   * Sends DISCONNECT. With a `receipt`, waits (at most `timeout` ms) for its RECEIPT: a connection
+   * closed before it rejects with {@link StompConnectionError}, except on RabbitMQ Web-STOMP, which
+   * closes the WebSocket cleanly instead of sending it. Then closes the connection and forgets the
+   * session's subscriptions.
    */
   async disconnect(
     { receipt, timeout, signal }: { receipt?: string } & StompWaitOptions = {},
   ): Promise<void> {
     const channel = this.#open();
     const frame = this.session.disconnect(receipt);
+    // Read now: the session forgets the server when the connection closes.
+    const closeConfirms = closeConfirmsDisconnect(this.session.server, this.#broker?.protocol);
     // From here on the broker closing the connection is what we asked for.
     this.#closing = true;
     try {
       await this.sendFrame(frame);
       if (receipt !== undefined) {
         await deadline(
-          this.#receipt(receipt),
+          this.#receipt(receipt, closeConfirms),
           { timeout: timeout ?? this.config.connectedTimeout, signal },
           "DISCONNECT receipt",
         );
@@ -148,7 +163,7 @@ export class Stomp {
     }
   }
 
-  async #receipt(id: string): Promise<void> {
+  async #receipt(id: string, closeConfirms: boolean): Promise<void> {
     for (;;) {
       const at = this.#inbox.findIndex((item, i) =>
         i >= this.#inboxHead &&
@@ -159,9 +174,12 @@ export class Stomp {
         return;
       }
       if (!this.#channel) {
-        // The broker hung up cleanly after DISCONNECT without a RECEIPT (RabbitMQ Web-STOMP).
-        if (this.#cleanEnd) return;
-        throw this.#lost ?? new StompConnectionError("not connected");
+        if (this.#cleanEnd && closeConfirms) return;
+        if (!this.#cleanEnd && this.#lost) throw this.#lost;
+        throw new StompConnectionError(
+          `the broker closed the connection without the RECEIPT for DISCONNECT ${JSON.stringify(id)}`,
+          { cause: this.#lost },
+        );
       }
       await (this.#waiter ??= new Deferred<void>()).promise;
     }
