@@ -14,7 +14,8 @@ import * as commands from "../protocol/commands.ts";
 import { StompConfig, type StompConfigOptions } from "../connection/config.ts";
 import type { StompClientConnectOptions } from "../connection/connect.ts";
 import { StompConnectionError } from "../errors.ts";
-import { closeConfirmsDisconnect } from "../protocol/broker_quirks.ts";
+import { brokerQuirks, closeConfirmsDisconnect } from "../protocol/broker_quirks.ts";
+import type { StompFrameTooLargeError } from "../protocol/frame_too_large.ts";
 import { StompProtocolError } from "../protocol/protocol_error.ts";
 import { StompFailoverTransport } from "../protocol/failover.ts";
 import type { StompBody, StompFrame, StompHeadersInit } from "../protocol/frame.ts";
@@ -89,7 +90,29 @@ export class AsyncStomp {
         for (const sub of this.#subs) sub.end(error);
         this.#subs.clear();
       },
+      tooLarge: (error) => this.#tooLarge(error),
     });
+  }
+
+  /**
+   * A MESSAGE whose body broke a parser limit: NACKed (final, where the broker would requeue it)
+   * with `client-individual` acks, else left alone — never a `client` NACK, which would also reject
+   * every earlier unacked message. Either way the connection goes on and a status event tells why.
+   */
+  #tooLarge(error: StompFrameTooLargeError): void {
+    let sub: StompAsyncSubscription | undefined;
+    try {
+      sub = this.session.subscription(commands.message(error.frame, this.session.version))?.context;
+    } catch {
+      // Without a usable subscription header there is nothing to settle; the event still tells.
+    }
+    const nacked = sub?.ackMode === "client-individual";
+    this.#status.emit({ type: "message-too-large", error, nacked });
+    if (!nacked) return;
+    const headers = brokerQuirks(this.session.server).finalNackHeaders;
+    this.#settleFrame("nack", error.frame, { headers }).catch((failure) =>
+      this.#status.emit({ type: "error", error: failure as Error })
+    );
   }
 
   /** True while connected. */

@@ -11,6 +11,7 @@ import type { StompChannel } from "../connection/channel.ts";
 import type { StompConfig } from "../connection/config.ts";
 import { establish, type StompClientConnectOptions } from "../connection/connect.ts";
 import { StompCancelledError, StompConnectionError, StompConnectTimeout, StompError } from "../errors.ts";
+import { StompFrameTooLargeError } from "../protocol/frame_too_large.ts";
 import { StompProtocolError } from "../protocol/protocol_error.ts";
 import type { StompBroker } from "../protocol/broker.ts";
 import type { StompFailoverTransport } from "../protocol/failover.ts";
@@ -43,6 +44,7 @@ export type ClientState = "idle" | "connecting" | "connected" | "reconnecting" |
  *   frame: (frame) => console.log(frame.command),
  *   lost: (reason) => console.log("lost:", reason.message),
  *   ended: (error) => console.log("ended", error?.message ?? "cleanly"),
+ *   tooLarge: (error) => console.log("skipped", error.frame.headers["message-id"]),
  * };
  * ```
  */
@@ -53,6 +55,8 @@ export interface ClientLifecycleHooks {
   lost(reason: StompConnectionError): void;
   /** The client ended, with `error` unless cleanly. */
   ended(error?: Error): void;
+  /** A MESSAGE whose body broke a parser limit arrived without its body; the connection goes on. */
+  tooLarge(error: StompFrameTooLargeError): void;
 }
 
 /**
@@ -175,8 +179,16 @@ export class ClientLifecycle {
       {
         frame: (frame) => this.#hooks.frame(frame),
         alive: () => this.#session.received(),
-        frameError: (error) =>
-          this.#lose(new StompConnectionError("bad frame from the broker", { cause: error })),
+        frameError: (error) => {
+          // A MESSAGE over a body limit fails alone: the client settles it and reads on.
+          if (error instanceof StompFrameTooLargeError && error.frame.command === "MESSAGE") {
+            return this.#hooks.tooLarge(error);
+          }
+          this.#status.emit({ type: "error", error });
+          this.#lose(
+            new StompConnectionError(`bad frame from the broker: ${error.message}`, { cause: error }),
+          );
+        },
         closed: (error) => {
           channelClosed.resolve();
           if (attempt === this.#attempt) this.#onClosed(error);

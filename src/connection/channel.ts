@@ -10,7 +10,7 @@
 
 import { StompConnectionError, StompFrameError } from "../errors.ts";
 import { StompFrame, type StompHeartBeat } from "../protocol/frame.ts";
-import { StompParser } from "../protocol/parser.ts";
+import { StompParser, type StompParserLimits } from "../protocol/parser.ts";
 import type { StompVersion } from "../protocol/spec.ts";
 import type { StompConnection } from "./transport.ts";
 import { FrameWriter } from "./writer.ts";
@@ -32,7 +32,10 @@ export interface StompChannelHandlers {
   frame(frame: StompFrame): void;
   /** Any bytes arrived (a frame or a heart-beat): the peer is alive. */
   alive?(): void;
-  /** A frame could not be parsed; the parser dropped it and resynchronised. */
+  /**
+   * A frame could not be parsed; the parser dropped it and resynchronised. Called once per bad
+   * frame; a `StompFrameTooLargeError` carries the headers of a frame whose body was skipped.
+   */
   frameError?(error: StompFrameError): void;
   /** The connection ended: `error` is undefined on a clean EOF. Called once. */
   closed(error?: StompConnectionError): void;
@@ -60,9 +63,9 @@ export class StompChannel {
   #ended?: Promise<void>;
 
   /** Wraps an open connection; nothing is read until {@link StompChannel.start}. */
-  constructor(connection: StompConnection, version: StompVersion) {
+  constructor(connection: StompConnection, version: StompVersion, limits?: Partial<StompParserLimits>) {
     this.connection = connection;
-    this.parser = new StompParser(version);
+    this.parser = new StompParser(version, limits);
     this.#writer = new FrameWriter(connection);
   }
 
@@ -94,9 +97,10 @@ export class StompChannel {
           parser.add(value);
         } catch (error) {
           if (!(error instanceof StompFrameError)) throw error;
-          // Frames parsed before the error are still delivered below, then the error.
+          // Frames parsed before the error are still delivered below, then each bad frame's error.
           this.#drain(handlers);
-          handlers.frameError?.(error);
+          const each = error.cause instanceof AggregateError ? error.cause.errors : [error];
+          for (const bad of each) handlers.frameError?.(bad);
           continue;
         }
         this.#drain(handlers);

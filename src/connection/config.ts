@@ -6,6 +6,7 @@
  */
 
 import { StompFailoverUri } from "../protocol/failover.ts";
+import { resolveParserLimits, type StompParserLimits } from "../protocol/parser_limits.ts";
 import { checkVersion, DEFAULT_VERSION, type StompVersion, VERSIONS } from "../protocol/spec.ts";
 import type { StompConnector, StompTlsOptions } from "./transport.ts";
 
@@ -66,6 +67,13 @@ export interface StompConfigOptions {
   readonly connectedTimeout?: number;
   /** Extra CONNECT headers (e.g. ActiveMQ's `client-id`). */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Parser limits for what the broker sends, each raised or lowered on its own (defaults: body
+   * 64 MiB, frame body + 1 MiB, 1000 header lines of 64 KiB; see `resolveParserLimits`). A MESSAGE
+   * whose body is over a limit fails alone (`StompFrameTooLargeError`); any other frame over a
+   * limit fails the connection with a `StompFrameError` naming the limit.
+   */
+  readonly limits?: Partial<StompParserLimits>;
 }
 
 // CONNECT headers that have their own option: a second way to set them would make it unclear
@@ -90,6 +98,7 @@ const KNOWN_OPTIONS: ReadonlySet<string> = new Set([
   "connectTimeout",
   "connectedTimeout",
   "headers",
+  "limits",
 ]);
 // CONNECT headers are never escaped, so these would split or end the frame.
 const LINE_BREAK = /[\r\n\0]/;
@@ -186,6 +195,8 @@ export class StompConfig {
   readonly connectedTimeout: number;
   /** Extra CONNECT headers (frozen). */
   readonly headers: Readonly<Record<string, string>>;
+  /** The parser limits, completed and checked (frozen). */
+  readonly limits: StompParserLimits;
   readonly #passcode?: string;
 
   /** Validates and stores the settings; throws a TypeError naming the first bad option. */
@@ -244,6 +255,11 @@ export class StompConfig {
       headers[name] = headerText(`headers[${JSON.stringify(name)}]`, value);
     }
     this.headers = Object.freeze(headers);
+    try {
+      this.limits = resolveParserLimits(o.limits);
+    } catch (e) {
+      throw new TypeError(`option limits: ${(e as Error).message}`, { cause: e });
+    }
   }
 
   /** The CONNECT `passcode`, if any. Deliberately an accessor on a private field: never enumerated. */
@@ -281,6 +297,7 @@ export class StompConfig {
       connector: this.connector === undefined ? undefined : this.connector.name || "custom",
       // Extra headers may carry tokens: show which are set, not their values.
       headers: Object.keys(this.headers),
+      limits: this.limits,
     };
   }
 

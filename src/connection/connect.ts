@@ -178,7 +178,7 @@ async function handshake(
   handlers: StompChannelHandlers,
   replay: StompReplayOptions,
 ): Promise<StompEstablished> {
-  const channel = new StompChannel(connection, versions[versions.length - 1]);
+  const channel = new StompChannel(connection, versions[versions.length - 1], config.limits);
   const connected = new Deferred<StompFrame>();
   let open = false;
   channel.start({

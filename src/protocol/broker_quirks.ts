@@ -28,6 +28,11 @@ export interface StompBrokerQuirks {
    * closing the connection cleanly, without the RECEIPT: there the clean close is the confirmation.
    */
   readonly closesInsteadOfDisconnectReceipt?: ReadonlySet<string>;
+  /**
+   * Headers that make a NACK final: the broker would otherwise requeue the message at once and
+   * deliver it again (to the same consumer, in a loop, for a message it cannot take).
+   */
+  readonly finalNackHeaders?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -49,6 +54,7 @@ export const BROKER_QUIRKS: Readonly<Record<string, StompBrokerQuirks>> = {
     forbiddenInSubscriptionId: /[:\\]/,
     clientAckSpansConnection: true,
     closesInsteadOfDisconnectReceipt: new Set(["ws", "wss"]),
+    finalNackHeaders: { requeue: "false" },
   },
 };
 

@@ -24,6 +24,7 @@ export * from "./protocol_error.ts";
 export * from "./spec.ts";
 export * from "./frame.ts";
 export * from "./parser.ts";
+export * from "./frame_too_large.ts";
 export * from "./streams.ts";
 export * as commands from "./commands.ts";
 export type {

@@ -13,11 +13,17 @@
 import { type Dialect, DIALECTS, parseHeader, parseHeaderLines, quote } from "./dialect.ts";
 import { StompFrameError } from "../errors.ts";
 import { StompFrame, StompHeartBeat } from "./frame.ts";
-import { DEFAULT_PARSER_LIMITS, type StompParserLimits, withinLineLimits } from "./parser_limits.ts";
+import { StompFrameTooLargeError } from "./frame_too_large.ts";
+import { resolveParserLimits, type StompParserLimits, withinLineLimits } from "./parser_limits.ts";
 import { copyOf } from "./pool.ts";
 import { checkVersion, DEFAULT_VERSION, type StompVersion, UNESCAPED_COMMANDS } from "./spec.ts";
 
-export { DEFAULT_PARSER_LIMITS, type StompParserLimits } from "./parser_limits.ts";
+export {
+  DEFAULT_PARSER_LIMITS,
+  HEADER_ROOM_BYTES,
+  resolveParserLimits,
+  type StompParserLimits,
+} from "./parser_limits.ts";
 
 const LF = 0x0a, CR = 0x0d, NUL = 0;
 const EMPTY = new Uint8Array(0);
@@ -82,11 +88,11 @@ export class StompParser {
   /** How many bytes the fast path decodes: about twice the last header block. */
   #window = MIN_WINDOW;
 
-  /** A parser for `version` (default 1.2) with the given limits (each defaults separately). */
+  /** A parser for `version` (default 1.2) with the given limits (completed by {@link resolveParserLimits}). */
   constructor(version: StompVersion = DEFAULT_VERSION, limits?: Partial<StompParserLimits>) {
     this.#version = checkVersion(version);
     this.#dialect = DIALECTS[this.#version];
-    this.#limits = { ...DEFAULT_PARSER_LIMITS, ...limits };
+    this.#limits = resolveParserLimits(limits);
   }
 
   /** The version whose rules apply: escaping, CR stripping, heart-beats, commands. Settable. */
@@ -192,6 +198,22 @@ export class StompParser {
   #fail(message: string, limit?: string, skipBytes = 0): void {
     const command = this.#command;
     (this.#errors ??= []).push(new StompFrameError(command ? `${command}: ${message}` : message, { limit }));
+    this.#drop(skipBytes);
+  }
+
+  /**
+   * A body over a limit after complete headers: skip it without keeping it, and hand the headers
+   * up with the error, so that the one message can be settled and the connection go on.
+   */
+  #tooLarge(message: string, limit: string, bodyBytes?: number): void {
+    const frame = new StompFrame(this.#command!, this.#headers, EMPTY, this.#version);
+    (this.#errors ??= []).push(
+      new StompFrameTooLargeError(`${frame.command}: ${message}`, { limit, frame, bodyBytes }),
+    );
+    this.#drop(bodyBytes ?? 0);
+  }
+
+  #drop(skipBytes: number): void {
     this.#toHead();
     this.#skip = skipBytes;
     this.#state = skipBytes > 0 ? SKIP_BYTES : SKIP_TO_NUL;
@@ -427,11 +449,11 @@ export class StompParser {
     }
     const n = Number(length);
     if (n > maxBodyBytes) {
-      this.#fail(`content-length ${n} exceeds ${maxBodyBytes} bytes (maxBodyBytes)`, "maxBodyBytes", n);
+      this.#tooLarge(`content-length ${n} exceeds ${maxBodyBytes} bytes (maxBodyBytes)`, "maxBodyBytes", n);
       return pos;
     }
     if (this.#headerBytes + n > maxFrameBytes) {
-      this.#fail(
+      this.#tooLarge(
         `content-length ${n} makes the frame exceed ${maxFrameBytes} bytes (maxFrameBytes)`,
         "maxFrameBytes",
         n,
@@ -493,11 +515,11 @@ export class StompParser {
     const end = nul < 0 ? buf.length : nul;
     const size = this.#pieceBytes + end - pos;
     if (size > maxBodyBytes) {
-      this.#fail(`body longer than ${maxBodyBytes} bytes (maxBodyBytes)`, "maxBodyBytes");
+      this.#tooLarge(`body longer than ${maxBodyBytes} bytes (maxBodyBytes)`, "maxBodyBytes");
       return end;
     }
     if (this.#headerBytes + size > maxFrameBytes) {
-      this.#fail(`frame longer than ${maxFrameBytes} bytes (maxFrameBytes)`, "maxFrameBytes");
+      this.#tooLarge(`frame longer than ${maxFrameBytes} bytes (maxFrameBytes)`, "maxFrameBytes");
       return end;
     }
     if (end > pos) this.#pieces.push(buf.slice(pos, end));
