@@ -38,10 +38,16 @@ export class StompError extends Error {
 export class StompFrameError extends StompError {
   /** The parser limit that was exceeded, when that is the reason. */
   readonly limit?: string;
+  /**
+   * From a parser: how many frames and heart-beats it had queued, and not yet handed out, when it
+   * met this bad frame. Taking that many before handling the error keeps the stream's order.
+   */
+  readonly queuedBefore?: number;
   /** Builds the error; `limit` names an exceeded parser limit. */
-  constructor(message: string, options?: ErrorOptions & { limit?: string }) {
+  constructor(message: string, options?: ErrorOptions & { limit?: string; queuedBefore?: number }) {
     super(message, options);
     this.limit = options?.limit;
+    this.queuedBefore = options?.queuedBefore;
   }
 }
 

@@ -898,3 +898,20 @@ Deno.test("parser limits: a body over a limit is skipped unkept; the error carri
   assert.ok(error instanceof StompFrameError && !(error instanceof StompFrameTooLargeError), String(error));
   assert.equal(error.limit, "maxHeaderLines");
 });
+
+Deno.test("parser: an error's queuedBefore says where the bad frame stood among the frames of its chunk", () => {
+  const parser = new StompParser("1.2", { maxBodyBytes: 8 });
+  const wire = "RECEIPT\nreceipt-id:1\n\n\0\nMESSAGE\ncontent-length:20\n\n" + "x".repeat(20) +
+    "\0HELLO\n\n\0RECEIPT\nreceipt-id:2\n\n\0";
+  const error = (() => {
+    try {
+      parser.add(bytes(wire));
+    } catch (e) {
+      return e;
+    }
+  })();
+  const errors = badFrames(error);
+  // Before the oversized MESSAGE: a RECEIPT and a heart-beat; before HELLO, nothing more.
+  assert.deepEqual(errors.map((e) => [e.limit, e.queuedBefore]), [["maxBodyBytes", 2], [undefined, 2]]);
+  assert.equal(drain(parser).length, 3);
+});

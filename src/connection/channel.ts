@@ -97,10 +97,16 @@ export class StompChannel {
           parser.add(value);
         } catch (error) {
           if (!(error instanceof StompFrameError)) throw error;
-          // Frames parsed before the error are still delivered below, then each bad frame's error.
+          // Each bad frame's error in its place among the frames of the chunk.
+          const each: StompFrameError[] = error.cause instanceof AggregateError
+            ? error.cause.errors
+            : [error];
+          let taken = 0;
+          for (const bad of each) {
+            taken += this.#drain(handlers, (bad.queuedBefore ?? 0) - taken);
+            handlers.frameError?.(bad);
+          }
           this.#drain(handlers);
-          const each = error.cause instanceof AggregateError ? error.cause.errors : [error];
-          for (const bad of each) handlers.frameError?.(bad);
           continue;
         }
         this.#drain(handlers);
@@ -121,12 +127,15 @@ export class StompChannel {
     handlers.closed(failure);
   }
 
-  #drain(handlers: StompChannelHandlers): void {
+  /** Hands out at most `max` queued items (frames to `handlers`); returns how many were taken. */
+  #drain(handlers: StompChannelHandlers, max = Infinity): number {
     const parser = this.parser;
-    while (parser.canRead()) {
+    let taken = 0;
+    for (; taken < max && parser.canRead(); taken++) {
       const item = parser.get();
       if (item instanceof StompFrame) handlers.frame(item);
     }
+    return taken;
   }
 
   /** Writes a frame or heart-beat; resolves once the connection took its bytes. */

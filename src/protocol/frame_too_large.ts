@@ -35,7 +35,7 @@ export class StompFrameTooLargeError extends StompFrameError {
   /** Builds the error; `limit` names the exceeded limit, `frame` holds the headers. */
   constructor(
     message: string,
-    options: ErrorOptions & { limit: string; frame: StompFrame; bodyBytes?: number },
+    options: ErrorOptions & { limit: string; frame: StompFrame; bodyBytes?: number; queuedBefore?: number },
   ) {
     super(message, options);
     this.frame = options.frame;

@@ -51,8 +51,9 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
  *
  * Bad input raises a {@link StompFrameError} from `add` once the whole chunk was processed: the
  * frames before and after the bad one are queued, the bad one is dropped and the parser
- * resynchronises at the next NUL. When a chunk held several bad frames, the error's `cause` is an
- * `AggregateError` listing each. Chunks may be reused by the caller after `add` returns.
+ * resynchronises at the next NUL; the error's `queuedBefore` says where it stood among them. When a
+ * chunk held several bad frames, the error's `cause` is an `AggregateError` listing each. Chunks
+ * may be reused by the caller after `add` returns.
  *
  * @example
  * ```ts
@@ -197,7 +198,10 @@ export class StompParser {
   /** Records an error and drops the frame: skip to the next NUL (after `skipBytes` bytes). */
   #fail(message: string, limit?: string, skipBytes = 0): void {
     const command = this.#command;
-    (this.#errors ??= []).push(new StompFrameError(command ? `${command}: ${message}` : message, { limit }));
+    const queuedBefore = this.#queue.length - this.#head;
+    (this.#errors ??= []).push(
+      new StompFrameError(command ? `${command}: ${message}` : message, { limit, queuedBefore }),
+    );
     this.#drop(skipBytes);
   }
 
@@ -208,7 +212,12 @@ export class StompParser {
   #tooLarge(message: string, limit: string, bodyBytes?: number): void {
     const frame = new StompFrame(this.#command!, this.#headers, EMPTY, this.#version);
     (this.#errors ??= []).push(
-      new StompFrameTooLargeError(`${frame.command}: ${message}`, { limit, frame, bodyBytes }),
+      new StompFrameTooLargeError(`${frame.command}: ${message}`, {
+        limit,
+        frame,
+        bodyBytes,
+        queuedBefore: this.#queue.length - this.#head,
+      }),
     );
     this.#drop(bodyBytes ?? 0);
   }
