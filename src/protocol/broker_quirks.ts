@@ -7,9 +7,10 @@
  */
 
 import { getHeader, toPairs } from "./command_checks.ts";
+import { StompFrameError } from "../errors.ts";
 import { StompProtocolError } from "./protocol_error.ts";
 import { Header } from "./spec.ts";
-import type { StompHeadersInit } from "./frame.ts";
+import type { StompFrame, StompHeadersInit } from "./frame.ts";
 
 /** A broker's departures from the spec that the session guards against. */
 export interface StompBrokerQuirks {
@@ -33,6 +34,27 @@ export interface StompBrokerQuirks {
    * deliver it again (to the same consumer, in a loop, for a message it cannot take).
    */
   readonly finalNackHeaders?: Readonly<Record<string, string>>;
+  /**
+   * What the broker does to the header names and values of a STOMP 1.0 frame it is sent, where
+   * that departs from 1.0 (no escapes: every byte is kept). A header matching one is refused.
+   */
+  readonly headers10?: readonly StompHeaderQuirk[];
+}
+
+/**
+ * One way a broker changes or drops a header it reads: the text it applies to and what it does.
+ *
+ * @example
+ * ```ts
+ * import type { StompHeaderQuirk } from "./broker_quirks.ts";
+ * const trims: StompHeaderQuirk = { pattern: /^ | $/, effect: "strips leading and trailing spaces" };
+ * ```
+ */
+export interface StompHeaderQuirk {
+  /** Matches a header name or value the broker would not keep as sent. */
+  readonly pattern: RegExp;
+  /** What the broker does then, for the error message. */
+  readonly effect: string;
 }
 
 /**
@@ -55,6 +77,25 @@ export const BROKER_QUIRKS: Readonly<Record<string, StompBrokerQuirks>> = {
     clientAckSpansConnection: true,
     closesInsteadOfDisconnectReceipt: new Set(["ws", "wss"]),
     finalNackHeaders: { requeue: "false" },
+    headers10: [
+      {
+        pattern: /\\/,
+        effect:
+          "reads 1.0 headers with STOMP 1.1 escaping: \\n, \\c, \\r and \\\\ are decoded, and any other " +
+          "backslash makes it close the connection without an ERROR (the frame is lost)",
+      },
+      { pattern: /^ /, effect: "strips leading spaces from 1.0 headers" },
+    ],
+  },
+  ActiveMQ: {
+    headers10: [
+      {
+        pattern: /\\[nc\\]/,
+        effect: "decodes \\n, \\c and \\\\ in 1.0 headers as STOMP 1.1 escapes (and writes a decoded line " +
+          "feed raw to 1.0 consumers, where it becomes a header line of its own)",
+      },
+      { pattern: /^ | $/, effect: "strips leading and trailing spaces from 1.0 headers" },
+    ],
   },
 };
 
@@ -64,12 +105,49 @@ export const BROKER_QUIRKS: Readonly<Record<string, StompBrokerQuirks>> = {
  * @example
  * ```ts
  * import { brokerQuirks } from "./broker_quirks.ts";
- * console.log(brokerQuirks("ActiveMQ/5.17.2")); // {}
+ * console.log(brokerQuirks("Apollo/1.7.1")); // {}
  * ```
  */
 export function brokerQuirks(server: string | undefined): StompBrokerQuirks {
   if (server === undefined) return {};
   return BROKER_QUIRKS[server.split("/", 1)[0]] ?? {};
+}
+
+/**
+ * Throws a {@link StompFrameError}, before anything is sent, for a header of a STOMP 1.0 `frame`
+ * that the broker which sent `server` would change or drop (see {@link StompBrokerQuirks.headers10}).
+ * STOMP 1.1 and later escape header text, and these brokers keep it exactly there.
+ *
+ * @example
+ * ```ts
+ * import { checkHeaders10 } from "./broker_quirks.ts";
+ * import { StompFrame } from "./frame.ts";
+ * const frame = new StompFrame("SEND", { destination: "/queue/a", path: "C:\\new" }, undefined, "1.0");
+ * try {
+ *   checkHeaders10("RabbitMQ/3.10.8", frame);
+ * } catch (e) {
+ *   console.log((e as Error).message); // header "path" value "C:\\new" cannot be sent to RabbitMQ over STOMP 1.0: ...
+ * }
+ * ```
+ */
+export function checkHeaders10(server: string | undefined, frame: StompFrame): void {
+  if (frame.version !== "1.0") return;
+  const quirks = brokerQuirks(server).headers10;
+  if (quirks === undefined) return;
+  const product = server?.split("/", 1)[0];
+  for (const [name, value] of frame.rawHeaders) {
+    for (const { pattern, effect } of quirks) {
+      const which = pattern.test(name) ? "name" : pattern.test(value) ? "value" : undefined;
+      if (which === undefined) continue;
+      throw new StompFrameError(
+        `${frame.command}: header ${JSON.stringify(name)} ${
+          which === "value" ? `value ${JSON.stringify(value)} ` : ""
+        }` +
+          `cannot be sent to ${product} over STOMP 1.0: ${product} ${effect}. Nothing was sent; connect with ` +
+          "STOMP 1.1 or later (which escapes header text) to send it unchanged.",
+      );
+    }
+  }
 }
 
 /**

@@ -8,6 +8,7 @@
 
 import * as commands from "./commands.ts";
 import type { StompConnectedInfo, StompConnectOptions, StompSendOptions, StompToken } from "./commands.ts";
+import { checkHeaders10 } from "./broker_quirks.ts";
 import { StompProtocolError } from "./protocol_error.ts";
 import type { StompBody, StompFrame, StompHeadersInit, StompHeartBeat } from "./frame.ts";
 import { checkVersion, DEFAULT_VERSION, Header, SPEC, type StompVersion, VERSIONS } from "./spec.ts";
@@ -173,8 +174,12 @@ export class StompSession<C = unknown> {
     }
   }
 
-  /** Throws on a receipt id that is still outstanding; call before changing any state. */
+  /**
+   * Throws on a receipt id that is still outstanding, or a 1.0 header the broker would change or
+   * drop (broker_quirks.ts); call before changing any state.
+   */
   #checkReceipt(frame: StompFrame): string | undefined {
+    checkHeaders10(this.#server, frame);
     const receipt = frame.headers[Header.RECEIPT];
     if (receipt !== undefined && this.#receipts.has(receipt)) {
       throw new StompProtocolError(`duplicate receipt ${JSON.stringify(receipt)}: one is still outstanding`);
