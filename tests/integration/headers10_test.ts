@@ -74,6 +74,25 @@ eachTarget("1.0: RabbitMQ closes the connection on an unknown escape, without an
 }, TARGETS.filter((t) => t.name === "rabbitmq tcp"));
 
 eachTarget(
+  "1.0: a SEND RabbitMQ drops, then disconnect({ receipt }): rejects (its clean close is no RECEIPT)",
+  async (target) => {
+    // Issue 11 #7 as found: the broker hangs up on the SEND without an ERROR, cleanly, and never
+    // processes the DISCONNECT queued behind it (both go out in one write).
+    await using producer = stomp(target, { versions: ["1.0"] });
+    await open(producer, "1.0");
+    const queue = uniqueQueue("headers10-receipt");
+    const sent = producer.sendFrame(
+      new StompFrame("SEND", { destination: queue, "x-bad": "a\\tb" }, "x", "1.0"),
+    );
+    const error = await producer.disconnect({ receipt: "bye", timeout: WAIT_MS }).catch((e) => e);
+    await sent;
+    assert.ok(error instanceof StompConnectionError, `expected a rejection, got ${error}`);
+    assert.match(error.message, /without the RECEIPT for DISCONNECT "bye"/);
+  },
+  TARGETS.filter((t) => t.name === "rabbitmq tcp"),
+);
+
+eachTarget(
   "1.0: a header value the broker would change or drop is refused before sending",
   async (target) => {
     const { changed, kept } = MEASURED[target.broker];
