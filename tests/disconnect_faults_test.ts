@@ -134,3 +134,28 @@ Deno.test("disconnect({ receipt }) still resolves on the RECEIPT (both clients)"
     await s.disconnect({ receipt: "bye-sync" });
   });
 });
+
+Deno.test("a connection that opens after its timeout and then fails to close: no unhandled rejection", async () => {
+  await noUnhandledRejection(async () => {
+    let opened!: () => void;
+    const closed = new Promise<void>((resolve) => opened = resolve);
+    const late: StompConnector = () =>
+      new Promise((resolve) =>
+        setTimeout(() => {
+          resolve({
+            readable: new ReadableStream(),
+            messageFramed: false,
+            info: "late",
+            write: () => Promise.resolve(),
+            close: () => {
+              opened();
+              return Promise.reject(new Error("close failed"));
+            },
+          });
+        }, 50)
+      );
+    const client = new AsyncStomp("tcp://late:1", { connector: late, connectTimeout: 10 });
+    await assert.rejects(client.connect(), StompConnectionError);
+    await closed; // the late connection was closed, and its failure went nowhere
+  });
+});

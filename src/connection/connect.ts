@@ -143,7 +143,8 @@ export async function establish(
           new StompConnectionError(`${brokerUri(broker)}: no connection within ${connectTimeout} ms`, {
             cause,
           }),
-        () => opening.then((late) => late.close(), () => {}),
+        // Nobody awaits this close: a failure of it must not become an unhandled rejection.
+        () => opening.then((late) => late.close()).catch(() => {}),
       );
     } catch (error) {
       if (signal?.aborted) throw error;
