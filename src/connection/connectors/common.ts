@@ -81,7 +81,8 @@ export async function openWithin(
   } finally {
     clearTimeout(timer);
     signal?.removeEventListener("abort", onAbort);
-    if (giveUp.signal.aborted) attempt.then((late) => late.close(), () => {});
+    // Nobody awaits this close: a failure of it must not become an unhandled rejection.
+    if (giveUp.signal.aborted) attempt.then((late) => late.close()).catch(() => {});
   }
 }
 
