@@ -64,8 +64,26 @@ export class StompFrameError extends StompError {
 export class StompConnectionError extends StompError {}
 
 /**
- * Connecting gave up: the failover sequence ran out of attempts, or a connect/CONNECTED wait timed
- * out. `attempts` counts the tries when the failover sequence is the reason.
+ * Why one broker of a failover URI could not be connected to (see {@link StompConnectTimeout.failures}).
+ *
+ * @example
+ * ```ts
+ * import type { StompBrokerFailure } from "./errors.ts";
+ * const failure: StompBrokerFailure = { broker: "tcp://a:61613", error: new Error("Connection refused") };
+ * ```
+ */
+export interface StompBrokerFailure {
+  /** The broker's URI, e.g. `tcp://127.0.0.1:61613`. */
+  readonly broker: string;
+  /** Its last failure: a refused or timed-out connection, no CONNECTED in time, an ERROR reply (a `StompProtocolError` with the frame). */
+  readonly error: unknown;
+}
+
+/**
+ * Connecting gave up: the failover sequence ran out of attempts (an attempt is a pass over every broker
+ * of the URI), or a connect/CONNECTED wait timed out. `attempts` counts the passes when the failover
+ * sequence is the reason, and `failures` then holds each broker's last failure (an ERROR reply is
+ * kept there as the `StompProtocolError` carrying the frame, and is the `cause` when there was one).
  *
  * @example
  * ```ts
@@ -75,12 +93,18 @@ export class StompConnectionError extends StompError {}
  * ```
  */
 export class StompConnectTimeout extends StompConnectionError {
-  /** How many connect attempts were made, when known. */
+  /** How many connect attempts (passes over the broker list) were made, when known. */
   readonly attempts?: number;
-  /** Builds the error; `attempts` counts the tries made. */
-  constructor(message: string, options?: ErrorOptions & { attempts?: number }) {
+  /** Each broker's last failure, in the order the brokers were last tried, when the sequence ran out. */
+  readonly failures?: readonly StompBrokerFailure[];
+  /** Builds the error; `attempts` counts the passes made, `failures` says why each broker failed. */
+  constructor(
+    message: string,
+    options?: ErrorOptions & { attempts?: number; failures?: readonly StompBrokerFailure[] },
+  ) {
     super(message, options);
     this.attempts = options?.attempts;
+    if (options?.failures) this.failures = Object.freeze([...options.failures]);
   }
 }
 

@@ -266,14 +266,9 @@ export class ClientLifecycle {
 
   #reconnectFailed(error: unknown): void {
     if (this.#state !== "reconnecting") return;
-    // Out of attempts, refused by the broker, or closed meanwhile: give up. A black hole
-    // (CONNECTED never came) or a broker that hung up mid-handshake: start a new sequence.
-    const final = error instanceof StompProtocolError || error instanceof StompCancelledError ||
-      (error instanceof StompConnectTimeout && error.attempts !== undefined) ||
-      !(error instanceof StompError);
-    if (final) return this.finalize(error as Error);
-    this.#status.emit({ type: "error", error: error as Error });
-    this.#open(this.#connectOptions).catch((e) => this.#reconnectFailed(e));
+    // establish() itself moves on from a broker that refuses, stays silent or answers ERROR; what
+    // reaches here is final: out of attempts, aborted (closed meanwhile), or a CONNECT that cannot be built.
+    this.finalize(error instanceof Error ? error : new StompConnectionError(String(error), { cause: error }));
   }
 
   /** Ends the client: no reconnect; `disconnected` settles with `error` (resolves when none). */

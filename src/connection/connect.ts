@@ -1,7 +1,7 @@
 /**
  * Opening a STOMP connection, shared by both clients: walk the failover sequence (sleeping its
- * delays, skipping brokers that refuse the connection), send CONNECT, wait for CONNECTED, settle
- * the version and replay the session's subscriptions.
+ * delays, moving on from a broker that refuses the connection, never answers CONNECTED or answers
+ * ERROR), send CONNECT, wait for CONNECTED, settle the version and replay the session's subscriptions.
  *
  * @module
  */
@@ -9,9 +9,15 @@
 import { StompChannel, type StompChannelHandlers } from "./channel.ts";
 import type { StompConfig } from "./config.ts";
 import { selectConnector } from "./connectors/registry.ts";
-import { StompCancelledError, StompConnectionError, StompConnectTimeout } from "../errors.ts";
+import {
+  type StompBrokerFailure,
+  StompCancelledError,
+  StompConnectionError,
+  StompConnectTimeout,
+  StompError,
+} from "../errors.ts";
 import { StompProtocolError } from "../protocol/protocol_error.ts";
-import type { StompFailoverTransport } from "../protocol/failover.ts";
+import type { StompFailoverAttempt, StompFailoverTransport } from "../protocol/failover.ts";
 import type { StompFrame } from "../protocol/frame.ts";
 import type { StompSession } from "../protocol/session.ts";
 import type { StompVersion } from "../protocol/spec.ts";
@@ -99,9 +105,13 @@ export interface StompEstablished {
 /**
  * Opens a negotiated connection. Frames after CONNECTED go to `handlers` (switched synchronously
  * on CONNECTED, so none is missed); the session's remembered subscriptions are replayed (as
- * `replay` says) before this resolves. An ERROR reply rejects with {@link StompProtocolError}
- * carrying the frame; no CONNECTED within the timeout rejects with {@link StompConnectTimeout};
- * running out of failover attempts rejects with {@link StompConnectTimeout} naming them.
+ * `replay` says) before this resolves. Whatever keeps one broker from answering CONNECTED — a
+ * refused or timed-out connection, no CONNECTED within `connectedTimeout`, an ERROR reply, a refused
+ * subscription replay — moves on to the next broker of the failover sequence. Running out of
+ * attempts rejects with {@link StompConnectTimeout}: its message names each broker's last failure,
+ * `failures` holds them, and `cause` is the last ERROR reply ({@link StompProtocolError} with the
+ * frame) or else the last failure. An abort rejects at once, and so does a CONNECT the session
+ * refuses to build (the same for every broker).
  *
  * @example
  * ```ts ignore
@@ -120,9 +130,25 @@ export async function establish(
   const signal = options.signal;
   const versions = options.versions ?? config.versions;
   const iterator = transport[Symbol.iterator]();
+  const failures = new Map<string, unknown>();
   let lastError: unknown;
+  let lastRefusal: StompProtocolError | undefined;
+  const failed = (broker: StompBroker, error: unknown) => {
+    lastError = error;
+    if (error instanceof StompProtocolError) lastRefusal = error;
+    failures.delete(brokerUri(broker)); // re-inserted: the message lists the brokers as last tried
+    failures.set(brokerUri(broker), error);
+    hooks.failed?.(broker, error);
+  };
   for (;;) {
-    const step = iterator.next(lastError);
+    let step: IteratorResult<StompFailoverAttempt>;
+    try {
+      step = iterator.next(lastError);
+    } catch (error) {
+      throw error instanceof StompConnectTimeout
+        ? exhausted(error, failures, lastRefusal ?? lastError)
+        : error;
+    }
     if (step.done) throw new StompConnectTimeout("the failover sequence ended", { cause: lastError });
     const { broker, delay, attempt } = step.value;
     await sleep(delay, signal);
@@ -148,25 +174,42 @@ export async function establish(
       );
     } catch (error) {
       if (signal?.aborted) throw error;
-      lastError = error;
-      hooks.failed?.(broker, error);
+      failed(broker, error);
       continue;
     }
     try {
       return await handshake(config, session, options, versions, broker, connection, handlers, replay);
     } catch (error) {
       session.close({ flush: false });
-      // A broker that hung up before CONNECTED is skipped like one that refused; an ERROR reply,
-      // a bad CONNECTED, a timeout or an abort ends the connect.
-      if (
-        !(error instanceof StompConnectionError) || error instanceof StompConnectTimeout || signal?.aborted
-      ) {
-        throw error;
-      }
-      lastError = error;
-      hooks.failed?.(broker, error);
+      // One broker's silence, refusal or hang-up moves on to the next; an abort, a CONNECT that
+      // cannot be built (the same for every broker) or a bug ends the connect.
+      if (signal?.aborted || !(error instanceof StompError) || LOCAL.has(error)) throw error;
+      failed(broker, error);
     }
   }
+}
+
+/** Errors raised before anything was sent, which no other broker would change. */
+const LOCAL = new WeakSet<object>();
+
+/** The failover sequence's timeout, with each broker's last failure in its message and `failures`. */
+function exhausted(
+  timeout: StompConnectTimeout,
+  failures: ReadonlyMap<string, unknown>,
+  cause: unknown,
+): StompConnectTimeout {
+  const list: StompBrokerFailure[] = [...failures].map(([broker, error]) => ({ broker, error }));
+  const reasons = list.map(({ broker, error }) => {
+    const text = error instanceof Error ? error.message : String(error);
+    return text.includes(broker) ? text : `${broker}: ${text}`;
+  });
+  const message = reasons.length ? `${timeout.message}: ${reasons.join("; ")}` : timeout.message;
+  return new StompConnectTimeout(
+    message,
+    cause === undefined
+      ? { attempts: timeout.attempts, failures: list }
+      : { attempts: timeout.attempts, failures: list, cause },
+  );
 }
 
 async function handshake(
@@ -212,14 +255,20 @@ async function handshake(
   });
   const connectedTimeout = options.connectedTimeout ?? config.connectedTimeout;
   try {
-    const frame = session.connect({
-      login: config.login,
-      passcode: config.passcode,
-      headers: { ...config.headers, ...options.headers },
-      versions,
-      host: options.host ?? config.host ?? "/",
-      heartBeats: options.heartBeats ?? config.heartBeats,
-    });
+    let frame: StompFrame;
+    try {
+      frame = session.connect({
+        login: config.login,
+        passcode: config.passcode,
+        headers: { ...config.headers, ...options.headers },
+        versions,
+        host: options.host ?? config.host ?? "/",
+        heartBeats: options.heartBeats ?? config.heartBeats,
+      });
+    } catch (error) {
+      if (error instanceof Object) LOCAL.add(error);
+      throw error;
+    }
     await channel.send(frame);
     session.sent();
     const reply = await within(

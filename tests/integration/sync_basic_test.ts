@@ -6,6 +6,7 @@ import {
   SPEC,
   StompCancelledError,
   StompConnectionError,
+  StompConnectTimeout,
   StompFrame,
   StompFrameError,
   StompProtocolError,
@@ -224,12 +225,15 @@ matrix("heart-beats need 1.1: beat() on 1.0 is refused without touching the conn
 }, { versions: ["1.0"] });
 
 eachTarget(
-  "a bad login is a StompProtocolError carrying the ERROR frame; the passcode shows nowhere",
+  "a bad login: StompConnectTimeout whose cause carries the ERROR frame; the passcode shows nowhere",
   async (t) => {
     const passcode = `wrong-${crypto.randomUUID()}`;
     // ActiveMQ lets anonymous users in, so only a wrong password for a real user is refused.
     const client = stomp(t, { login: "admin", passcode });
-    const error = await client.connect().catch((e) => e);
+    const timeout = await client.connect().catch((e) => e);
+    assert.ok(timeout instanceof StompConnectTimeout, `expected StompConnectTimeout, got ${timeout}`);
+    assertNoSecret(timeout, passcode);
+    const error = timeout.cause;
     assert.ok(error instanceof StompProtocolError, `expected ERROR, got ${error}`);
     assert.equal(error.frame?.command, "ERROR");
     assertNoSecret(error, passcode);
