@@ -123,13 +123,23 @@ export class StompCancelledError extends StompError {}
 
 /**
  * A subscription's consumer fell behind with auto acks and its bounded buffer filled: the
- * subscription fails rather than growing without bound.
+ * subscription fails rather than growing without bound (the client's other subscriptions go on).
+ * Messages the broker still sent it after that were auto-acked, so they are lost: `dropped` counts
+ * them, up to the broker's confirmation of the UNSUBSCRIBE.
  *
  * @example
  * ```ts
  * import { StompSlowConsumerError } from "./errors.ts";
- * const e = new StompSlowConsumerError("buffer of 1000 messages full");
- * console.log(e.name); // "StompSlowConsumerError"
+ * const e = new StompSlowConsumerError("buffer of 1000 messages full; 12 dropped", { dropped: 12 });
+ * console.log(e.name, e.dropped); // "StompSlowConsumerError" 12
  * ```
  */
-export class StompSlowConsumerError extends StompError {}
+export class StompSlowConsumerError extends StompError {
+  /** Messages that arrived after the buffer was full and were not handed to the application. */
+  readonly dropped: number;
+  /** Builds the error; `dropped` counts the messages lost after the overflow (default 0). */
+  constructor(message: string, options?: ErrorOptions & { dropped?: number }) {
+    super(message, options);
+    this.dropped = options?.dropped ?? 0;
+  }
+}

@@ -145,8 +145,10 @@ export class AsyncStomp {
       switch (frame.command) {
         case "MESSAGE": {
           const token = commands.message(frame, this.session.version);
-          const sub = this.session.subscription(token)?.context;
-          // A MESSAGE for a subscription that just ended: unacked, so the broker redelivers it.
+          // A MESSAGE for a subscription that just ended: unacked, so the broker redelivers it, or
+          // with auto acks lost, which the subscription counts.
+          const sub = this.session.subscription(token)?.context ??
+            this.session.endedSubscription(token)?.context;
           sub?.deliver(frame, this.#lifecycle.generation);
           return;
         }
@@ -155,6 +157,9 @@ export class AsyncStomp {
           return;
         }
         case "ERROR": {
+          // A delivery that raced an UNSUBSCRIBE (RabbitMQ): that subscription's affair, not the client's.
+          const late = this.session.lateDelivery(frame);
+          if (late) return late.context.lateDelivery();
           const error = this.session.error(frame);
           const id = frame.headers["receipt-id"];
           if (id !== undefined) this.#receipts.reject(id, error);
@@ -227,12 +232,13 @@ export class AsyncStomp {
     return sub;
   }
 
-  /** @internal Called by a subscription when it ends. */
-  async unsubscribe(sub: StompAsyncSubscription): Promise<void> {
+  /** @internal Called by a subscription when it ends; with `confirm`, waits for the broker's RECEIPT. */
+  async unsubscribe(sub: StompAsyncSubscription, confirm = false): Promise<void> {
     this.#subs.delete(sub);
     if (!this.session.subscription(sub.token)) return;
     if (this.#lifecycle.state === "connected") {
-      await this.#lifecycle.send(this.session.unsubscribe(sub.token));
+      const receipt = confirm ? receiptId(true, "unsubscribe") : undefined;
+      await this.#write(this.session.unsubscribe(sub.token, receipt), receipt, {});
     } else {
       this.session.forget(sub.token);
     }

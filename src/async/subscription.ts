@@ -87,7 +87,8 @@ export interface StompSubscriptionHost {
     kind: "ack" | "nack",
     options: StompAckCallOptions,
   ): Promise<void>;
-  unsubscribe(sub: StompAsyncSubscription): Promise<void>;
+  /** Sends UNSUBSCRIBE; with `confirm`, resolves once the broker's RECEIPT for it came. */
+  unsubscribe(sub: StompAsyncSubscription, confirm?: boolean): Promise<void>;
   failed(sub: StompAsyncSubscription, message: StompMessage, error: unknown): Promise<void>;
   track(work: Promise<unknown>): void;
 }
@@ -127,6 +128,12 @@ export class StompAsyncSubscription implements AsyncIterable<StompMessage> {
   #stopping = false;
   #iterating = false;
   #closed = new Deferred<void>();
+  #dropped = 0;
+  /** Set when the auto-ack buffer overflowed: what the StompSlowConsumerError says. */
+  #overflow?: string;
+  /** Settles once the broker confirmed the UNSUBSCRIBE after an overflow (or that wait failed). */
+  #unsubscribed?: Promise<void>;
+  #confirmed = false;
 
   /** Built by the client's `subscribe`. */
   constructor(
@@ -163,17 +170,27 @@ export class StompAsyncSubscription implements AsyncIterable<StompMessage> {
     return this.#buffer.length;
   }
 
-  /** Takes a MESSAGE from the client. */
+  /**
+   * Auto ack: messages that arrived after the subscription ended (or overflowed) and were not handed
+   * out, lost since the broker counts them delivered. With client acks the broker redelivers them.
+   */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  /** Takes a MESSAGE from the client (also one that arrives after this subscription ended). */
   deliver(frame: StompFrame, generation: number): void {
-    if (this.#ended || this.#stopping) return;
     const auto = this.ackMode === "auto";
+    if (this.#ended || this.#stopping) {
+      if (auto) this.#dropped++;
+      return;
+    }
     const message = new StompMessage(frame, generation, this, auto);
     if (auto) {
       if (this.#buffer.length >= this.bufferSize) {
-        return this.fail(
-          new StompSlowConsumerError(
-            `${this.destination}: ${this.bufferSize} messages buffered and not taken (auto ack): slow consumer`,
-          ),
+        this.#dropped++;
+        return this.#overflowed(
+          `${this.destination}: ${this.bufferSize} messages buffered and not taken (auto ack): slow consumer`,
         );
       }
     } else {
@@ -190,6 +207,37 @@ export class StompAsyncSubscription implements AsyncIterable<StompMessage> {
     }
     this.#buffer.push(message);
     this.#wake();
+  }
+
+  /**
+   * The broker reported a delivery to this ended subscription that it could not make (RabbitMQ's ERROR
+   * for a message that raced the UNSUBSCRIBE): with auto acks that message is lost.
+   */
+  lateDelivery(): void {
+    if (this.ackMode === "auto") this.#dropped++;
+  }
+
+  /**
+   * The auto-ack buffer is full: no more messages are taken, the broker is told to stop (UNSUBSCRIBE
+   * with a receipt), and what still arrives until it confirms is counted as dropped. Iterators throw
+   * the StompSlowConsumerError after the buffered messages and that confirmation.
+   */
+  #overflowed(what: string): void {
+    if (this.#ended) return;
+    this.#overflow = what;
+    this.#error = new StompSlowConsumerError(what, { dropped: this.#dropped });
+    this.#unsubscribed = this.#host.unsubscribe(this, true).catch(() => {}).finally(() => {
+      this.#confirmed = true;
+      this.#error = this.#slowConsumerError();
+    });
+    this.#finish();
+  }
+
+  #slowConsumerError(): StompSlowConsumerError {
+    const n = this.#dropped;
+    const lost = `${n} message${n === 1 ? "" : "s"} arrived after that and ${n === 1 ? "was" : "were"} ` +
+      "dropped (auto ack: the broker counts them delivered)";
+    return new StompSlowConsumerError(`${this.#overflow}; ${lost}`, { dropped: n });
   }
 
   /** The connection was lost: what was not acked will be redelivered, so forget it. */
@@ -248,6 +296,11 @@ export class StompAsyncSubscription implements AsyncIterable<StompMessage> {
 
   #settleClosed(): void {
     if (this.#closed.settled) return;
+    // After an overflow the count of dropped messages is final only once the broker stopped sending.
+    if (this.#unsubscribed && !this.#confirmed) {
+      this.#unsubscribed.then(() => this.#settleClosed());
+      return;
+    }
     if (this.#error) this.#closed.reject(this.#error);
     else this.#closed.resolve();
   }
@@ -272,6 +325,7 @@ export class StompAsyncSubscription implements AsyncIterable<StompMessage> {
       if (message) return message;
       if (this.#ended || this.#stopping) {
         this.#ended = true;
+        if (this.#unsubscribed) await this.#unsubscribed;
         this.#settleClosed();
         if (this.#error) throw this.#error;
         return undefined;

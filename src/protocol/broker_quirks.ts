@@ -11,6 +11,7 @@ import { StompFrameError } from "../errors.ts";
 import { StompProtocolError } from "./protocol_error.ts";
 import { Header } from "./spec.ts";
 import type { StompFrame, StompHeadersInit } from "./frame.ts";
+import type { StompToken } from "./server_frames.ts";
 
 /** A broker's departures from the spec that the session guards against. */
 export interface StompBrokerQuirks {
@@ -24,6 +25,17 @@ export interface StompBrokerQuirks {
    * where the spec says: of its own subscription.
    */
   readonly clientAckSpansConnection?: boolean;
+  /**
+   * An ERROR the broker sends, without closing the connection, for a delivery that was already on its
+   * way to a subscription the client has just ended: the delivery raced the UNSUBSCRIBE. `message` is
+   * the ERROR's `message` header; `body` finds the consumer tag in its body, whose prefix `tags` maps
+   * to the SUBSCRIBE header it was made from.
+   */
+  readonly lateDeliveryError?: {
+    readonly message: string;
+    readonly body: RegExp;
+    readonly tags: Readonly<Record<string, typeof Header.ID | typeof Header.DESTINATION>>;
+  };
   /**
    * Transports (URI schemes) on which the broker answers a DISCONNECT that asks for a receipt by
    * closing the connection cleanly, without the RECEIPT: there the clean close is the confirmation.
@@ -64,6 +76,11 @@ export interface StompHeaderQuirk {
  * redelivered it, as the spec requires. RabbitMQ's Web-STOMP answers DISCONNECT with a WebSocket close
  * 1000 and no RECEIPT (tests/integration/sync_basic_test.ts "DISCONNECT with receipt" proves it on ws
  * and wss, where a RECEIPT before the EOF would fail it; its plain STOMP listener sends the RECEIPT).
+ * After an UNSUBSCRIBE of an auto-ack subscription that
+ * messages were flowing to, RabbitMQ answered each delivery still in flight with
+ * `ERROR message:Subscription not found` ("There is no current subscription with tag 'T_<id>'.",
+ * `Q_<destination>` for a 1.0 subscription without id) and kept the connection open; ActiveMQ sends
+ * nothing for them.
  *
  * @example
  * ```ts
@@ -86,6 +103,11 @@ export const BROKER_QUIRKS: Readonly<Record<string, StompBrokerQuirks>> = {
       },
       { pattern: /^ /, effect: "strips leading spaces from 1.0 headers" },
     ],
+    lateDeliveryError: {
+      message: "Subscription not found",
+      body: /^There is no current subscription with tag '(T_|Q_)(.*)'\.\s*$/s,
+      tags: { T_: Header.ID, Q_: Header.DESTINATION },
+    },
   },
   ActiveMQ: {
     headers10: [
@@ -163,6 +185,28 @@ export function checkHeaders10(server: string | undefined, frame: StompFrame): v
  */
 export function closeConfirmsDisconnect(server: string | undefined, scheme: string | undefined): boolean {
   return scheme !== undefined && brokerQuirks(server).closesInsteadOfDisconnectReceipt?.has(scheme) === true;
+}
+
+/**
+ * The subscription token an ERROR from the broker that sent `server` names when it is that broker's
+ * {@link StompBrokerQuirks.lateDeliveryError} (a delivery that raced an UNSUBSCRIBE), else undefined.
+ *
+ * @example
+ * ```ts
+ * import { lateDeliveryToken } from "./broker_quirks.ts";
+ * import { StompFrame } from "./frame.ts";
+ * const error = new StompFrame("ERROR", { message: "Subscription not found" }, "There is no current subscription with tag 'T_s1'.");
+ * console.log(lateDeliveryToken("RabbitMQ/3.10.8", error)); // "id:s1"
+ * ```
+ */
+export function lateDeliveryToken(server: string | undefined, frame: StompFrame): StompToken | undefined {
+  const quirk = brokerQuirks(server).lateDeliveryError;
+  if (!quirk || frame.command !== "ERROR" || frame.headers[Header.MESSAGE] !== quirk.message) {
+    return undefined;
+  }
+  const match = quirk.body.exec(frame.text());
+  const header = match ? quirk.tags[match[1]] : undefined;
+  return header === undefined ? undefined : `${header}:${match![2]}` as StompToken;
 }
 
 /**

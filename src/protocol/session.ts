@@ -10,6 +10,7 @@ import * as commands from "./commands.ts";
 import type { StompConnectedInfo, StompConnectOptions, StompSendOptions, StompToken } from "./commands.ts";
 import { checkHeaders10 } from "./broker_quirks.ts";
 import { StompProtocolError } from "./protocol_error.ts";
+import { lateDeliveryToken } from "./broker_quirks.ts";
 import type { StompBody, StompFrame, StompHeadersInit, StompHeartBeat } from "./frame.ts";
 import { checkVersion, DEFAULT_VERSION, Header, SPEC, type StompVersion, VERSIONS } from "./spec.ts";
 import { copySubscribeHeaders, type StompSubscription, SubscriptionRegistry } from "./subscriptions.ts";
@@ -303,6 +304,25 @@ export class StompSession<C = unknown> {
       this.#server,
     );
     return { frame: this.#expect(frame), token };
+  }
+
+  /**
+   * A subscription ended on this connection (not active any more): a MESSAGE for it, or the broker's
+   * ERROR about a delivery that raced its UNSUBSCRIBE ({@link StompSession.lateDelivery}), is a
+   * late arrival, not a fault.
+   */
+  endedSubscription(token: StompToken): StompSubscription<C> | undefined {
+    return this.#subscriptions.ended(token);
+  }
+
+  /**
+   * The subscription ended on this connection that an ERROR is about, when the ERROR is the broker's
+   * notice of a delivery that raced the UNSUBSCRIBE (RabbitMQ's "Subscription not found", see
+   * broker_quirks.ts), which leaves the connection open; undefined for any other ERROR.
+   */
+  lateDelivery(frame: StompFrame): StompSubscription<C> | undefined {
+    const token = lateDeliveryToken(this.#server, frame);
+    return token === undefined ? undefined : this.#subscriptions.ended(token);
   }
 
   /** Builds UNSUBSCRIBE for a token or subscription and forgets it; an unknown one is an error. */
