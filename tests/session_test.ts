@@ -657,3 +657,39 @@ Deno.test("broker quirks: a clean close stands for the DISCONNECT receipt only o
   assert.equal(closeConfirmsDisconnect("ActiveMQ/5.17.2", "ws"), false);
   assert.equal(closeConfirmsDisconnect(undefined, "ws"), false);
 });
+
+Deno.test("late deliveries: RabbitMQ's ERROR for a subscription ended on this connection is recognised", () => {
+  const rabbit = connectedTo("RabbitMQ/3.10.8");
+  const { token } = rabbit.subscribe("/queue/a", { id: "s1" });
+  const { token: kept } = rabbit.subscribe("/queue/b", { id: "s2" });
+  const late = (tag: string, message = "Subscription not found") =>
+    new StompFrame("ERROR", { message }, `There is no current subscription with tag '${tag}'.`);
+  assert.equal(rabbit.lateDelivery(late("T_s1")), undefined, "s1 is still active: a real error");
+  rabbit.unsubscribe(token);
+  assert.equal(rabbit.lateDelivery(late("T_s1"))?.token, token);
+  assert.equal(rabbit.endedSubscription(token)?.destination, "/queue/a");
+  assert.equal(rabbit.lateDelivery(late("T_s2")), undefined, "s2 is active");
+  assert.equal(rabbit.endedSubscription(kept), undefined);
+  assert.equal(rabbit.lateDelivery(late("T_s1", "Something else")), undefined, "another message");
+  assert.equal(rabbit.lateDelivery(late("X_s1")), undefined, "an unknown tag kind");
+  // Another broker sending the same words is not trusted with it; a new connection forgets s1.
+  const other = connectedTo("ActiveMQ/5.17.2");
+  other.unsubscribe(other.subscribe("/queue/a", { id: "s1" }).token);
+  assert.equal(other.lateDelivery(late("T_s1")), undefined);
+  rabbit.close({ flush: false });
+  assert.equal(rabbit.endedSubscription(token), undefined);
+});
+
+Deno.test("late deliveries: a 1.0 subscription without id is found by its destination tag", () => {
+  const session = new StompSession({ version: "1.0", check: false });
+  session.connect({});
+  session.connected(new StompFrame("CONNECTED", { server: "RabbitMQ/3.10.8" }));
+  const { token } = session.subscribe("/queue/x y");
+  session.unsubscribe(token);
+  const error = new StompFrame(
+    "ERROR",
+    { message: "Subscription not found" },
+    "There is no current subscription with tag 'Q_/queue/x y'.",
+  );
+  assert.equal(session.lateDelivery(error)?.token, token);
+});
