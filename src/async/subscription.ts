@@ -235,8 +235,9 @@ export class StompAsyncSubscription implements AsyncIterable<StompMessage> {
 
   #slowConsumerError(): StompSlowConsumerError {
     const n = this.#dropped;
-    const lost = `${n} message${n === 1 ? "" : "s"} arrived after that and ${n === 1 ? "was" : "were"} ` +
-      "dropped (auto ack: the broker counts them delivered)";
+    // What still arrives after the confirmation (RabbitMQ reports a few late) goes on in `dropped`.
+    const lost = `${n} message${n === 1 ? "" : "s"} arrived after that, until the broker confirmed the ` +
+      `UNSUBSCRIBE, and ${n === 1 ? "was" : "were"} dropped (auto ack: the broker counts them delivered)`;
     return new StompSlowConsumerError(`${this.#overflow}; ${lost}`, { dropped: n });
   }
 
