@@ -135,7 +135,7 @@ export async function establish(
   let lastRefusal: StompProtocolError | undefined;
   const failed = (broker: StompBroker, error: unknown) => {
     lastError = error;
-    if (error instanceof StompProtocolError) lastRefusal = error;
+    if (error instanceof StompProtocolError && error.frame?.command === "ERROR") lastRefusal = error;
     failures.delete(brokerUri(broker)); // re-inserted: the message lists the brokers as last tried
     failures.set(brokerUri(broker), error);
     hooks.failed?.(broker, error);
