@@ -148,7 +148,7 @@ for (const [fault, what] of [["errorOnConnect", "answers ERROR"], ["blackHole", 
     const connector = StompTestBroker.route({ "tcp://a:1": a.connector, "tcp://b:2": b.connector });
     const c = new AsyncStomp(
       "failover:(tcp://a:1,tcp://b:2)?randomize=false&initialReconnectDelay=1&maxReconnectAttempts=0",
-      { connector, login: "guest", passcode: "guest", connectedTimeout: 200 },
+      { connector, login: "guest", passcode: "guest", connectedTimeout: 500 },
     );
     await c.connect();
     const events = c.status();
