@@ -196,7 +196,7 @@ class Link {
       });
       this.#broker = broker;
       this.#source(broker, "toClient");
-      broker.once("connect", () => this.#pump("toBroker"));
+      broker.once("connect", () => this.#carry("toBroker"));
     });
   }
 
@@ -209,7 +209,7 @@ class Link {
   resumeReads(): void {
     this.#client.resume();
     this.#broker?.resume();
-    for (const way of WAYS) this.#pump(way);
+    for (const way of WAYS) this.#carry(way);
   }
 
   reset(): void {
@@ -256,7 +256,12 @@ class Link {
   #push(way: Way, item: Item): void {
     if (this.#cut[way] || this.#done) return;
     this.#queues[way].push(item);
-    this.#pump(way);
+    this.#carry(way);
+  }
+
+  /** Starts carrying `way`'s queue; a socket failing under the proxy resets the connection. */
+  #carry(way: Way): void {
+    this.#pump(way).catch(() => this.reset());
   }
 
   async #pump(way: Way): Promise<void> {
