@@ -97,13 +97,15 @@ amq_ready() { stomp_ok 61623 localhost && stomp_ok 61623 localhost stomp && stom
 
 # ======================================================================= stompserver (the third broker)
 # Debian's stompserver 0.9.9 (Ruby, STOMP 1.0 only): an implementation independent of the other two, for the 1.0
-# column of the integration tests. 127.0.0.1:61633 (61613 is RabbitMQ's), queues in memory, no login check.
+# column of the integration tests. 127.0.0.1:61633 (61613 is RabbitMQ's), logins guest/guest and stomp/stomp, queues
+# in memory (its file queue takes the whole broker down when a client-ack consumer leaves holding a message that
+# never was queued). Its client acks are broken beyond that (see tests/integration/sync_helpers.ts).
 # Debian 12's /usr/bin/stompserver dies at the first connection on Ruby >= 3.0 ("class variable access from
 # toplevel (RuntimeError)"): the launcher below does what it does, setting the handler's class variables with
 # class_variable_set, and stays in the foreground (we daemonize it: setsid, its own log, no descriptor of ours).
 SS_PORT=61633; SS_DIR=/var/lib/stompserver; SS_LOGDIR=/var/log/stompserver; SS_LOG=$SS_LOGDIR/stompest.log
 SS_RUN=/run/stompserver; SS_PID=$SS_RUN/stompest.pid; SS_CONF=/etc/stompserver/stompest.conf
-SS_LAUNCHER=/usr/local/lib/stompest/stompserver.rb
+SS_LAUNCHER=/usr/local/lib/stompest/stompserver.rb; SS_ETC=/etc/stompserver/stompest
 ss_pid() { local p; p=$(cat $SS_PID 2>/dev/null) && alive "$p" && grep -qs "$SS_LAUNCHER" "/proc/$p/cmdline" &&
   echo "$p"; }
 ss_ready() { stomp_ok $SS_PORT localhost; }
@@ -121,6 +123,18 @@ require 'yaml'
 require 'optparse'
 require 'stomp_server'
 $STOMP_SERVER = true
+$stdout.sync = true
+# Written for Ruby 1.8, where Hash#select returned [key, value] pairs: since 1.9 it returns a Hash, which this
+# indexed with a number (nil), so every ACK that should hand out the next queued message raised and closed the
+# connection with an ERROR. The same code with the pairs made explicit.
+class StompServer::QueueManager
+  def send_a_backlog(connection)
+    possible = @queues.select { |dest, users| @qstore.message_for?(dest) && users.detect { |u| u.connection == connection } }.to_a
+    return if possible.empty?
+    dest, users = possible[rand(possible.length)]
+    send_to_user(@qstore.dequeue(dest), users.find { |u| u.connection == connection })
+  end
+end
 EventMachine.run do
   config = StompServer::Configurator.new
   stomp = StompServer::Run.new(config.opts)
@@ -129,7 +143,6 @@ EventMachine.run do
   { auth_required: stomp.auth_required, queue_manager: stomp.queue_manager, topic_manager: stomp.topic_manager,
     stompauth: stomp.stompauth }.each { |name, value| handler.class_variable_set(:"@@#{name}", value) }
   puts "Stomp protocol handler starting on #{config.opts[:host]} port #{config.opts[:port]}"
-  $stdout.flush
   EventMachine.start_server(config.opts[:host], config.opts[:port], handler)
 end
 EOF
@@ -139,14 +152,16 @@ EOF
 :logdir: $SS_LOGDIR
 :pidfile: $SS_PID
 :queue: memory
-:auth: false
+:auth: true
+:etcdir: $SS_ETC
 :host: 127.0.0.1
 :port: $SS_PORT
 :user: stompserver
 :group: stompserver
 EOF
+  put $SS_ETC/.passwd root <<<$'guest:guest\nstomp:stomp'
   if [ $CHANGED = 0 ] && [ "$RESET" != 1 ] && ss_pid >/dev/null && ss_ready; then log "stompserver: already up"; return; fi
-  ss_down stop   # a config change, RESET=1 (its queues live in memory), or a process that does not answer
+  ss_down stop   # a config change, RESET=1, or a process that does not answer
   install -d -o stompserver -g stompserver $SS_RUN $SS_DIR $SS_LOGDIR
   log "stompserver: starting on 127.0.0.1:$SS_PORT"
   # It writes its pid file itself, after dropping to the stompserver user.
@@ -364,7 +379,7 @@ ActiveMQ $(dpkg-query -W -f='${Version}' activemq 2>/dev/null): stomp://127.0.0.
   log: $AMQ_BASE/console.log
 EOF
 want stompserver && cat <<EOF
-stompserver $(dpkg-query -W -f='${Version}' stompserver 2>/dev/null): stomp://127.0.0.1:$SS_PORT  (STOMP 1.0 only; no login check; queues in memory)
+stompserver $(dpkg-query -W -f='${Version}' stompserver 2>/dev/null): stomp://127.0.0.1:$SS_PORT  (STOMP 1.0 only); guest/guest, stomp/stomp
   log: $SS_LOG
 EOF
 echo "TLS CA: $TLS/ca.pem"

@@ -48,9 +48,13 @@ matrix(
       assert.equal(copy.headers["content-type"], "text/plain");
       // RabbitMQ escapes `:` as `\c` in the headers it sends even on 1.0 connections, which have no
       // escapes (so the 1.0 parser rightly keeps the two characters).
+      // stompserver splits a header line at its last colon and trims both sides: `a: b` comes back `a:b`.
       const failure = `Error: cannot handle ${body} second line`;
-      const quirk = broker === "rabbitmq" && version === "1.0";
-      assert.equal(copy.headers["message-failed"], quirk ? failure.replaceAll(":", "\\c") : failure);
+      const asSeen: Partial<Record<typeof broker, string>> = {
+        rabbitmq: version === "1.0" ? failure.replaceAll(":", "\\c") : failure,
+        stompserver: failure.replace(": ", ":"),
+      };
+      assert.equal(copy.headers["message-failed"], asSeen[broker] ?? failure);
       assert.equal(copy.destination, errors);
       assert.notEqual(copy.id, failedIds[0], "the copy is a new message");
       assert.ok(c.connected, "an error destination keeps the client connected");
@@ -106,6 +110,7 @@ matrix(
       await again.close();
     }
   },
+  { needs: ["client-acks"] },
 );
 
 matrix(
@@ -146,4 +151,5 @@ matrix(
     const left = await drainToMarker(endpoint, version, work);
     assert.deepEqual(left.map((m) => m.text()), ["second"]);
   },
+  { needs: ["client-acks"] },
 );

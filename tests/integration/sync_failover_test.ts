@@ -139,4 +139,5 @@ matrix(
     await expectReceipt(client, "ack-after");
     await client.disconnect({ receipt: "bye" });
   },
+  { needs: ["client-acks"] },
 );
