@@ -101,7 +101,7 @@ export function matrix(
     );
     if (cells.length === 0) continue;
     brokerTest(
-      `async ${group.join(" + ")}: ${name}`,
+      `async ${[...new Set(cells.map((cell) => cell.broker))].join(" + ")}: ${name}`,
       [...new Set(cells.map((cell) => cell.endpoint))],
       async (_, t) => {
         const steps = cells.map((cell) =>
