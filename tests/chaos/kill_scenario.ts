@@ -7,8 +7,8 @@
  * confirmed only when its RECEIPT came; a rejected send (today the client refuses sends while it
  * reconnects, and a receipt pending when the connection dies is rejected) is retried with the same
  * sequence number once the client is connected again, and counted. A client that instead holds sends
- * across a failover and resends them (at-least-once) fits the same bookkeeping: each attempt may
- * put one copy on the broker per connection it was written on.
+ * across a failover and resends them (at-least-once) fits the same bookkeeping: the broker may hold
+ * one copy per attempt plus one per connection made before the message was confirmed.
  *
  * The consumer acks each message (client-individual). What is checked: every confirmed message is
  * delivered (none lost); no message is delivered on one consumer connection more often than copies
@@ -193,7 +193,7 @@ export async function runKills(guard: Guard, options: KillRunOptions): Promise<K
   let attempts = 0;
   let rejected = 0;
   const confirmed = new Set<number>();
-  /** Upper bound of the copies of each message the broker may hold: one per connection an attempt was written on. */
+  /** Upper bound of the copies of each message the broker may hold (see `send`). */
   const copies = new Map<number, number>();
   const confirms: { at: number; connection: number }[] = [];
   const deliveries = new Map<number, Delivery[]>();
@@ -221,20 +221,22 @@ export async function runKills(guard: Guard, options: KillRunOptions): Promise<K
   const send = async () => {
     while (producing && !guard.signal.aborted) {
       const seq = nextSeq++;
+      // A client that resends across a failover may write any attempt again on each connection made until the
+      // message is confirmed, even one whose wait already failed: the bound is attempts + those connections.
+      const firstConnection = producer.connections;
       for (let failures = 0;; failures++) {
         if (failures > 100) throw new Error(`message ${seq}: 100 sends in a row failed`);
-        const before = producer.connections;
         attempts++;
+        copies.set(seq, failures + 1 + (producer.connections - firstConnection));
         try {
           await producer.client.send(queue, `chaos ${seq}`, { seq, persistent: "true" }, { receipt: true });
-          copies.set(seq, (copies.get(seq) ?? 0) + 1 + (producer.connections - before));
+          copies.set(seq, failures + 1 + (producer.connections - firstConnection));
           confirmed.add(seq);
           confirms.push({ at: performance.now(), connection: producer.connections });
           progress.notify();
           break;
         } catch {
           // Unconfirmed: the broker may or may not hold it. Try again on a live connection.
-          copies.set(seq, (copies.get(seq) ?? 0) + 1 + (producer.connections - before));
           rejected++;
           progress.notify();
           await producer.connectedAgain(guard, step);
