@@ -17,7 +17,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { ACTIVEMQ, RABBITMQ } from "../helpers/brokers.ts";
+import { ACTIVEMQ, brokersScript, RABBITMQ } from "../helpers/brokers.ts";
 import { guarded } from "./guard.ts";
 import { type KillableBroker, type KillReport, runKills } from "./kill_scenario.ts";
 
@@ -74,8 +74,8 @@ for (const which of brokers) {
     failed = true;
     continue;
   }
-  // Each kill takes a restart (5-20 s) plus the messages between kills: two minutes each is plenty.
-  const run = guarded(60_000 + kills * 120_000, async (guard) => {
+  // Each kill takes a restart (5 s to minutes: RabbitMQ's boot grows after repeated crashes) and the messages.
+  const run = guarded(60_000 + kills * 300_000, async (guard) => {
     reports.push(
       await runKills(guard, {
         which,
@@ -83,6 +83,7 @@ for (const which of brokers) {
         kills,
         messagesPerKill,
         senders,
+        stepTimeoutMs: 300_000,
         log: values.json ? () => {} : console.log,
       }),
     );
@@ -92,6 +93,8 @@ for (const which of brokers) {
   } catch (error) {
     console.error(`${which}: ${error instanceof Error ? error.stack : error}`);
     failed = true;
+    // Whatever went wrong, the broker must be up when the lock is released.
+    await brokersScript("start", which, 600_000).catch((e) => console.error(`${which} not restarted: ${e}`));
   }
 }
 

@@ -263,6 +263,9 @@ export async function brokersScript(
   const { code, stdout, stderr } = await new Deno.Command("bash", {
     args: [BROKERS_SCRIPT, action, which],
     stdin: "null",
+    // The script's own readiness wait (default 90 s) must not be the shorter limit: RabbitMQ rebuilds its
+    // message-store indices after each SIGKILL, and its boot took 35, 51, 69, then over 90 s in a row here.
+    env: { START_TIMEOUT: String(Math.max(30, Math.floor(timeoutMs / 1000) - 10)) },
     signal: AbortSignal.timeout(timeoutMs),
   }).output();
   if (code !== 0) {
