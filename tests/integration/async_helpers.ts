@@ -128,7 +128,8 @@ export function client(
   options: StompConfigOptions & AsyncStompOptions = {},
   uri = endpoint.uri,
 ): AsyncStomp {
-  return new AsyncStomp(uri, {
+  const Client = supports(endpoint, ["disconnect-receipt"]) ? AsyncStomp : AsyncStompWithoutDisconnectReceipt;
+  return new Client(uri, {
     login: endpoint.login,
     passcode: endpoint.passcode,
     host: endpoint.host,
@@ -140,6 +141,13 @@ export function client(
     receiptTimeout: WAIT_MS,
     ...options,
   });
+}
+
+/** For a broker that closes before DISCONNECT's RECEIPT (stompserver): disconnects without asking for one. */
+class AsyncStompWithoutDisconnectReceipt extends AsyncStomp {
+  override disconnect(options: Parameters<AsyncStomp["disconnect"]>[0] = {}): Promise<void> {
+    return super.disconnect({ ...options, receipt: false });
+  }
 }
 
 /** A connected {@link client}. */

@@ -8,7 +8,8 @@ import { uniqueQueue } from "../helpers/brokers.ts";
 import { eachTarget, expectMessage, open, stomp, type Target, TARGETS, WAIT_MS } from "./sync_helpers.ts";
 
 /** Per broker: values it changes (sent raw → what a 1.2 consumer gets) and values it keeps. */
-const MEASURED: Record<Target["broker"], { changed: [string, string][]; kept: string[] }> = {
+type Measured = "rabbitmq" | "activemq";
+const MEASURED: Record<Measured, { changed: [string, string][]; kept: string[] }> = {
   rabbitmq: {
     changed: [["C:\\new", "C:\new"], ["a\\cb", "a:b"], ["a\\\\b", "a\\b"], ["a\\rb", "a\rb"], [
       "  lead",
@@ -24,6 +25,9 @@ const MEASURED: Record<Target["broker"], { changed: [string, string][]; kept: st
     kept: ["a:b", "a\\tb", "a\\rb", "in  side", "héllo ✓"],
   },
 };
+
+/** The brokers measured (stompserver speaks 1.0 only: no 1.1+ client reads what it did). */
+const MEASURED_TARGETS = TARGETS.filter((t) => t.broker in MEASURED);
 
 /** A 1.2 consumer on a fresh queue and a 1.0 producer, both connected. */
 async function pair(target: Target): Promise<{ queue: string; consumer: Stomp; producer: Stomp }> {
@@ -43,7 +47,7 @@ async function expectReceiptFrame(client: Stomp): Promise<void> {
 }
 
 eachTarget("1.0 header values: the broker's changes, as the quirks table says", async (target) => {
-  const { changed, kept } = MEASURED[target.broker];
+  const { changed, kept } = MEASURED[target.broker as Measured];
   const { queue, consumer, producer } = await pair(target);
   try {
     const headers: [string, string][] = [["destination", queue]];
@@ -60,7 +64,7 @@ eachTarget("1.0 header values: the broker's changes, as the quirks table says", 
     await producer.close();
     await consumer.close();
   }
-}, TARGETS.filter((t) => t.name.endsWith("tcp")));
+}, MEASURED_TARGETS.filter((t) => t.name.endsWith("tcp")));
 
 eachTarget("1.0: RabbitMQ closes the connection on an unknown escape, without an ERROR", async (target) => {
   await using producer = stomp(target, { versions: ["1.0"] });
@@ -95,7 +99,7 @@ eachTarget(
 eachTarget(
   "1.0: a header value the broker would change or drop is refused before sending",
   async (target) => {
-    const { changed, kept } = MEASURED[target.broker];
+    const { changed, kept } = MEASURED[target.broker as Measured];
     const refused = [...changed.map(([raw]) => raw), ...(target.broker === "rabbitmq" ? ["a\\tb"] : [])];
     const { queue, consumer, producer } = await pair(target);
     try {
@@ -121,10 +125,11 @@ eachTarget(
       await consumer.close();
     }
   },
+  MEASURED_TARGETS,
 );
 
 eachTarget("1.1+: the same values are escaped and arrive unchanged", async (target) => {
-  const { changed } = MEASURED[target.broker];
+  const { changed } = MEASURED[target.broker as Measured];
   const queue = uniqueQueue("headers11");
   await using client = stomp(target, { versions: ["1.1"] });
   await open(client, "1.1");
@@ -136,4 +141,4 @@ eachTarget("1.1+: the same values are escaped and arrive unchanged", async (targ
   const message = await expectMessage(client, "escaped");
   values.forEach((value, i) => assert.equal(message.headers[`x-${i}`], value));
   await client.disconnect({ receipt: "bye" });
-}, TARGETS.filter((t) => t.name.endsWith("tcp")));
+}, MEASURED_TARGETS.filter((t) => t.name.endsWith("tcp")));

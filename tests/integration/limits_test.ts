@@ -52,6 +52,7 @@ matrix(
     // covered by the cumulative ACK, the big message is still on the queue for the next consumer.
     assert.deepEqual((await drainToMarker(c.endpoint, c.version, queue)).map((m) => m.text().length), []);
   },
+  { needs: ["client-acks"] },
 );
 
 syncMatrix("receiveFrame throws the oversized MESSAGE's StompFrameTooLargeError in order", async (c) => {

@@ -198,7 +198,7 @@ matrix("disconnect({ receipt }) resolves; afterwards every call says not connect
   // And it connects again.
   await open(client, c.version);
   await client.disconnect({ receipt: "bye-2" });
-});
+}, { needs: ["disconnect-receipt"] });
 
 matrix(
   "an ERROR mid-session is a StompProtocolError with the frame; the connection stays usable",

@@ -152,7 +152,8 @@ export const TARGETS: readonly Target[] = [
 export function stomp(target: Target, options: StompConfigOptions & { uri?: string } = {}): Stomp {
   const { uri, ...rest } = options;
   const e = target.endpoint;
-  return new Stomp(uri ?? e.uri, {
+  const Client = supports(e, ["disconnect-receipt"]) ? Stomp : StompWithoutDisconnectReceipt;
+  return new Client(uri ?? e.uri, {
     login: e.login,
     passcode: e.passcode,
     host: e.host,
@@ -162,6 +163,13 @@ export function stomp(target: Target, options: StompConfigOptions & { uri?: stri
     connectedTimeout: WAIT_MS,
     ...rest,
   });
+}
+
+/** For a broker that closes before DISCONNECT's RECEIPT (stompserver): disconnects without asking for one. */
+class StompWithoutDisconnectReceipt extends Stomp {
+  override disconnect(options: Parameters<Stomp["disconnect"]>[0] = {}): Promise<void> {
+    return super.disconnect({ ...options, receipt: undefined });
+  }
 }
 
 /** One cell of the matrix: a target and the version the client is restricted to. */
