@@ -19,7 +19,12 @@ export {
   type StompSubscribeOptions,
 } from "./async/subscription.ts";
 export type { StompStatusEvent } from "./async/status.ts";
-export { type StompHeartBeatFactors, type StompTicker, timerTicker } from "./async/heartbeat.ts";
+export {
+  type StompHeartBeatFactors,
+  type StompHeartBeatThresholds,
+  type StompTicker,
+  timerTicker,
+} from "./async/heartbeat.ts";
 export {
   defaultTicker,
   type StompTickerWorker,

@@ -18,6 +18,7 @@ import { brokerQuirks, closeConfirmsDisconnect } from "../protocol/broker_quirks
 import type { StompFrameTooLargeError } from "../protocol/frame_too_large.ts";
 import { StompProtocolError } from "../protocol/protocol_error.ts";
 import { StompFailoverTransport } from "../protocol/failover.ts";
+import type { StompToken } from "../protocol/commands.ts";
 import type { StompBody, StompFrame, StompHeadersInit } from "../protocol/frame.ts";
 import { withContentLength } from "../protocol/send_headers.ts";
 import { StompSession } from "../protocol/session.ts";
@@ -35,7 +36,12 @@ import {
 } from "./options.ts";
 import { PendingReceipts, receiptId } from "./receipts.ts";
 import { StatusHub, type StompStatusEvent } from "./status.ts";
-import { StompAsyncSubscription, type StompSubscribeOptions } from "./subscription.ts";
+import {
+  StompAsyncSubscription,
+  type StompSubscribeOptions,
+  type StompSubscriptionHost,
+  subscriptionControl,
+} from "./subscription.ts";
 
 // Moved to options.ts; exported from here as before (core.ts re-exports them from this module).
 export type { AsyncStompOptions, StompReceiptOptions } from "./options.ts";
@@ -72,6 +78,14 @@ export class AsyncStomp {
   #subs = new Set<StompAsyncSubscription>();
   /** The handler policies (errorDestination, onMessageFailed) of handler subscriptions. */
   #failures = new FailurePolicies(this);
+  /** What subscriptions call back: private, so none of it is a member of the client users hold. */
+  #host: StompSubscriptionHost = {
+    settle: (_sub, message, kind, options) => this.#settle(message, kind, options),
+    unsubscribe: (sub, options) => this.#unsubscribe(sub, options),
+    failed: (sub, message, error) => this.#failures.apply(sub, message, error),
+    track: (work) => this.#track(work),
+    stalled: (_sub, error) => this.#status.emit({ type: "error", error }),
+  };
 
   /** A client for `config`, or for a URI plus options. Nothing connects until {@link AsyncStomp.connect}. */
   constructor(config: StompConfig | string, options: StompConfigOptions & AsyncStompOptions = {}) {
@@ -83,11 +97,11 @@ export class AsyncStomp {
       frame: (frame) => this.#onFrame(frame),
       lost: (reason) => {
         this.#receipts.rejectAll(reason);
-        for (const sub of this.#subs) sub.connectionLost();
+        for (const sub of this.#subs) subscriptionControl(sub).connectionLost();
       },
       ended: (error) => {
         this.#receipts.rejectAll(error ?? new StompConnectionError("client closed"));
-        for (const sub of this.#subs) sub.end(error);
+        for (const sub of this.#subs) subscriptionControl(sub).end(error);
         this.#subs.clear();
       },
       tooLarge: (error) => this.#tooLarge(error),
@@ -149,7 +163,7 @@ export class AsyncStomp {
           // with auto acks lost, which the subscription counts.
           const sub = this.session.subscription(token)?.context ??
             this.session.endedSubscription(token)?.context;
-          sub?.deliver(frame, this.#lifecycle.generation);
+          if (sub) subscriptionControl(sub).deliver(frame, this.#lifecycle.generation);
           return;
         }
         case "RECEIPT": {
@@ -159,7 +173,7 @@ export class AsyncStomp {
         case "ERROR": {
           // A delivery that raced an UNSUBSCRIBE (RabbitMQ): that subscription's affair, not the client's.
           const late = this.session.lateDelivery(frame);
-          if (late) return late.context.lateDelivery();
+          if (late) return subscriptionControl(late.context).lateDelivery();
           const error = this.session.error(frame);
           const id = frame.headers["receipt-id"];
           if (id !== undefined) this.#receipts.reject(id, error);
@@ -203,54 +217,73 @@ export class AsyncStomp {
 
   /**
    * Subscribes. Without a `handler`, iterate the returned subscription; with one, messages are
-   * handed to it (acked after it resolves with client acks). With client acks the broker is told
-   * the window as its prefetch (`prefetch-count`, `activemq.prefetchSize`) unless headers set one.
+   * handed to it (acked after it resolves with client acks, unless `ack: false`). With client acks
+   * the broker is told the window as its prefetch (`prefetch-count`, `activemq.prefetchSize`) unless
+   * headers set one. Headers are a record or ordered `[name, value]` pairs.
    */
   async subscribe(
     destination: string,
-    headers: Readonly<Record<string, string | number | boolean | undefined>> = {},
+    headers: StompHeadersInit = {},
     options: StompSubscribeOptions = {},
   ): Promise<StompAsyncSubscription> {
     this.#lifecycle.channelOrThrow();
     const { ack, window, headers: h } = subscribeHeaders(this.session.version, headers, options);
-    const sub = new StompAsyncSubscription(this, destination, ack, { ...options, window });
+    const sub = new StompAsyncSubscription(this.#host, destination, ack, { ...options, window });
+    const control = subscriptionControl(sub);
     const receipt = receiptId(options.receipt, "subscribe");
     const { frame, token } = this.session.subscribe(destination, h, { receipt, context: sub });
-    sub.token = token;
+    control.bind(token);
     this.#subs.add(sub);
     try {
       await this.#write(frame, receipt, options);
     } catch (error) {
       this.#subs.delete(sub);
       this.session.forget(token);
-      sub.end(error as Error);
+      control.end(error as Error);
       throw error;
     }
     options.signal?.addEventListener("abort", () => sub.unsubscribe().catch(() => {}), { once: true });
-    if (options.handler) this.track(sub.pump(options.handler, Math.max(1, options.concurrency ?? 1)));
-    if (options.handler) this.#failures.set(sub, options);
+    if (options.handler) {
+      this.#failures.set(sub, options);
+      this.#track(control.run(options.handler, Math.max(1, options.concurrency ?? 1)));
+    }
     return sub;
   }
 
-  /** @internal Called by a subscription when it ends; with `confirm`, waits for the broker's RECEIPT. */
-  async unsubscribe(sub: StompAsyncSubscription, confirm = false): Promise<void> {
+  /**
+   * Ends a subscription, given it or its token (stompest's `unsubscribe(token)`): exactly
+   * `sub.unsubscribe(options)`, so a loop over it ends too. With `receipt`, resolves once the broker
+   * confirmed the UNSUBSCRIBE. A subscription that already ended is left alone.
+   *
+   * @example
+   * ```ts ignore
+   * const sub = await client.subscribe("/queue/work");
+   * await client.unsubscribe(sub.token, { receipt: true });
+   * ```
+   */
+  async unsubscribe(
+    sub: StompAsyncSubscription | StompToken,
+    options: StompReceiptOptions = {},
+  ): Promise<void> {
+    const found = typeof sub === "string" ? this.session.subscription(sub)?.context : sub;
+    if (!found) throw new TypeError(`unsubscribe: no active subscription ${JSON.stringify(sub)}`);
+    await found.unsubscribe(options);
+  }
+
+  /** Sends UNSUBSCRIBE for a subscription that ended (or forgets it while not connected). */
+  async #unsubscribe(sub: StompAsyncSubscription, options: StompReceiptOptions): Promise<void> {
     this.#subs.delete(sub);
     if (!this.session.subscription(sub.token)) return;
     if (this.#lifecycle.state === "connected") {
-      const receipt = confirm ? receiptId(true, "unsubscribe") : undefined;
-      await this.#write(this.session.unsubscribe(sub.token, receipt), receipt, {});
+      const receipt = receiptId(options.receipt, "unsubscribe");
+      await this.#write(this.session.unsubscribe(sub.token, receipt), receipt, options);
     } else {
       this.session.forget(sub.token);
     }
   }
 
-  /** @internal Called by a message's ack()/nack(). */
-  async settle(
-    _sub: StompAsyncSubscription,
-    message: StompMessage,
-    kind: "ack" | "nack",
-    options: StompAckCallOptions,
-  ): Promise<void> {
+  /** Settles a message of a subscription (its ack()/nack()). */
+  async #settle(message: StompMessage, kind: "ack" | "nack", options: StompAckCallOptions): Promise<void> {
     // Delivered on a connection that is gone: the broker redelivers it, so there is nothing to settle.
     // While disconnecting gracefully the handlers still finishing must be able to ack.
     if (
@@ -267,13 +300,8 @@ export class AsyncStomp {
     await this.#write(frame, receipt, options);
   }
 
-  /** @internal Applies the failed-handler policy. */
-  failed(sub: StompAsyncSubscription, message: StompMessage, error: unknown): Promise<void> {
-    return this.#failures.apply(sub, message, error);
-  }
-
-  /** @internal Tracks a handler's work so a graceful disconnect can wait for it. */
-  track(work: Promise<unknown>): void {
+  /** Tracks a handler's work so a graceful disconnect can wait for it. */
+  #track(work: Promise<unknown>): void {
     this.#inflight.add(work);
     work.catch(() => {}).finally(() => this.#inflight.delete(work));
   }
@@ -348,7 +376,7 @@ export class AsyncStomp {
     if (state !== "connected") return;
     this.#lifecycle.disconnecting();
     const wait = { timeout: timeout ?? this.#options.receiptTimeout, signal };
-    for (const sub of this.#subs) sub.stop();
+    for (const sub of this.#subs) subscriptionControl(sub).stop();
     try {
       await deadline(Promise.allSettled([...this.#inflight]), wait, "waiting for message handlers");
       const channel = this.#lifecycle.channel!;

@@ -6,7 +6,14 @@
  */
 
 import type { StompConfigOptions } from "../connection/config.ts";
-import { DEFAULT_HEART_BEAT_FACTORS, type StompHeartBeatFactors, type StompTicker } from "./heartbeat.ts";
+import type { StompReceiptOptions } from "../connection/wait.ts";
+import {
+  DEFAULT_HEART_BEAT_FACTORS,
+  factorsOfThresholds,
+  type StompHeartBeatFactors,
+  type StompHeartBeatThresholds,
+  type StompTicker,
+} from "./heartbeat.ts";
 import { defaultTicker } from "./worker_ticker.ts";
 
 /**
@@ -25,26 +32,13 @@ export interface AsyncStompOptions {
   readonly receiptTimeout?: number;
   /** Heart-beat slack factors (default send 0.8, receive 3: why 3 is told in heartbeat.ts). */
   readonly heartBeatFactors?: StompHeartBeatFactors;
+  /**
+   * The same tolerances under stompest's name (its `HeartBeatListener(thresholds)`): `client` is
+   * `heartBeatFactors.send`, `server` is `heartBeatFactors.receive`. Give one or the other.
+   */
+  readonly thresholds?: StompHeartBeatThresholds;
   /** Timers for heart-beats (default `defaultTicker()`: a Worker in browser pages, so background tabs keep beating). */
   readonly ticker?: StompTicker;
-}
-
-/**
- * Options of calls that may wait for a RECEIPT.
- *
- * @example
- * ```ts
- * import type { StompReceiptOptions } from "./options.ts";
- * const options: StompReceiptOptions = { receipt: true, timeout: 2000 };
- * ```
- */
-export interface StompReceiptOptions {
-  /** Ask for a RECEIPT and wait for it (`true` generates an id). */
-  readonly receipt?: boolean | string;
-  /** Milliseconds to wait for the receipt. */
-  readonly timeout?: number;
-  /** Aborts the wait for the receipt. */
-  readonly signal?: AbortSignal;
 }
 
 /**
@@ -57,9 +51,13 @@ export interface StompReceiptOptions {
  * console.log(options.receiptTimeout); // 10000
  * ```
  */
-export type ResolvedAsyncStompOptions = Required<Omit<AsyncStompOptions, "ticker">> & { ticker: StompTicker };
+export type ResolvedAsyncStompOptions = Required<Omit<AsyncStompOptions, "ticker" | "thresholds">> & {
+  ticker: StompTicker;
+};
+// Defined beside the other waits so that both clients share it; exported from here as before.
+export type { StompReceiptOptions };
 
-const ASYNC_KEYS = ["reconnect", "receiptTimeout", "heartBeatFactors", "ticker"] as const;
+const ASYNC_KEYS = ["reconnect", "receiptTimeout", "heartBeatFactors", "thresholds", "ticker"] as const;
 
 /**
  * The options without the async client's own keys: what is left is for {@link StompConfig}, which
@@ -92,7 +90,15 @@ export function resolveAsyncOptions(options: AsyncStompOptions): ResolvedAsyncSt
   return {
     reconnect: options.reconnect ?? true,
     receiptTimeout: options.receiptTimeout ?? 10_000,
-    heartBeatFactors: options.heartBeatFactors ?? DEFAULT_HEART_BEAT_FACTORS,
+    heartBeatFactors: heartBeatFactorsOf(options),
     ticker: options.ticker ?? defaultTicker(),
   };
+}
+
+function heartBeatFactorsOf(options: AsyncStompOptions): StompHeartBeatFactors {
+  if (options.thresholds === undefined) return options.heartBeatFactors ?? DEFAULT_HEART_BEAT_FACTORS;
+  if (options.heartBeatFactors !== undefined) {
+    throw new TypeError("give heartBeatFactors or thresholds (stompest's name for them), not both");
+  }
+  return factorsOfThresholds(options.thresholds);
 }

@@ -9,11 +9,12 @@ import type { StompToken } from "../protocol/commands.ts";
 import { StompSlowConsumerError } from "../errors.ts";
 import type { StompFrame } from "../protocol/frame.ts";
 import type { StompAckMode } from "../protocol/spec.ts";
-import { Deferred } from "../connection/wait.ts";
-import { type StompAckCallOptions, StompMessage } from "./message.ts";
+import { Deferred, type StompReceiptOptions } from "../connection/wait.ts";
+import { markSettled, type StompAckCallOptions, StompMessage } from "./message.ts";
 
 /**
- * A message handler; with client acks the message is acked after it resolves.
+ * A message handler; with client acks the message is acked after it resolves (unless it settled
+ * the message itself, or the subscription says `ack: false`).
  *
  * @example
  * ```ts
@@ -24,14 +25,17 @@ import { type StompAckCallOptions, StompMessage } from "./message.ts";
 export type StompMessageHandler = (message: StompMessage) => unknown;
 
 /**
- * Replaces the default policy for a failed handler (send to `errorDestination`, or else disconnect
- * gracefully so the unacknowledged message comes back). Whatever it does is final: the message is
- * neither acked nor forwarded for it; throwing from it disconnects the client with that error.
+ * Replaces the default policy for a failed handler (send a copy to `errorDestination`, or else
+ * disconnect gracefully so the unacknowledged message comes back), as stompest's `onMessageFailed`.
+ * When it returns (or resolves) the message is acked, unless it settled the message itself or the
+ * subscription says `ack: false`; when it throws, the client disconnects gracefully with that error
+ * (the message is not acked, so the broker redelivers it).
  *
  * @example
  * ```ts
  * import type { StompMessageFailedHandler } from "./subscription.ts";
- * const onMessageFailed: StompMessageFailedHandler = (error, msg) => msg.nack();
+ * const logOnly: StompMessageFailedHandler = (error, msg) => console.error(msg.id, error); // then acked
+ * const requeue: StompMessageFailedHandler = (_error, msg) => msg.nack(); // settled: not acked
  * ```
  */
 export type StompMessageFailedHandler = (error: unknown, message: StompMessage) => unknown;
@@ -47,9 +51,10 @@ export type StompMessageFailedHandler = (error: unknown, message: StompMessage) 
  *   handler: async (msg) => console.log(msg.text()),
  *   errorDestination: "/queue/errors",
  * };
+ * const selfAcking: StompSubscribeOptions = { ack: false, handler: (msg) => msg.ack() };
  * ```
  */
-export interface StompSubscribeOptions {
+export interface StompSubscribeOptions extends StompReceiptOptions {
   /**
    * Ack mode; the `ack` header wins when both are given. Default `auto`, or with a handler
    * `client-individual` (`client` in 1.0, which has nothing else). A `client` ACK is cumulative,
@@ -57,10 +62,12 @@ export interface StompSubscribeOptions {
    * a `client` subscription beside another non-`auto` one (or after one ended on the same
    * connection) is refused with a `StompProtocolError` (give it a connection of its own, or use
    * `client-individual`).
+   *
+   * With a handler, `false` is stompest's `ack=False`: the client never acks the handler's messages,
+   * the handler (or `onMessageFailed`) settles each itself with `ack()`/`nack()`, within the window;
+   * the mode is then the handler default (or the `ack` header's). `true` is the default behaviour.
    */
-  readonly ack?: StompAckMode;
-  /** Wait for the broker's RECEIPT of the SUBSCRIBE (`true` generates an id). */
-  readonly receipt?: boolean | string;
+  readonly ack?: StompAckMode | boolean;
   /** Client acks: unacked messages allowed at once, told to the broker as its prefetch. Default 100. */
   readonly window?: number;
   /** Auto ack: messages buffered before the subscription fails as a slow consumer. Default 1000. */
@@ -69,35 +76,102 @@ export interface StompSubscribeOptions {
   readonly handler?: StompMessageHandler;
   /** Where a copy of a message whose handler threw is sent (then the original is acked). */
   readonly errorDestination?: string;
-  /** Replaces the failed-handler policy. */
+  /** Replaces the failed-handler policy (see {@link StompMessageFailedHandler}). */
   readonly onMessageFailed?: StompMessageFailedHandler;
   /** Handler calls running at once (default 1, which keeps order; always 1 with `client` acks). */
   readonly concurrency?: number;
-  /** Milliseconds to wait for the receipt. */
-  readonly timeout?: number;
   /** Aborting ends the subscription (and the wait for its receipt). */
   readonly signal?: AbortSignal;
 }
 
-/** What a subscription needs from its client. */
+/**
+ * What a subscription needs from its client. The client hands a private object of this shape to
+ * each subscription it builds, so none of these calls is a member of the client users hold.
+ *
+ * @example
+ * ```ts ignore
+ * const host: StompSubscriptionHost = {
+ *   settle: (sub, message, kind, options) => client.settle(message, kind, options),
+ *   unsubscribe: (sub, options) => client.sendUnsubscribe(sub, options),
+ *   failed: (sub, message, error) => policies.apply(sub, message, error),
+ *   track: (work) => inflight.add(work),
+ *   stalled: (sub, error) => status.emit({ type: "error", error }),
+ * };
+ * ```
+ */
 export interface StompSubscriptionHost {
+  /** Sends the ACK or NACK of a message. */
   settle(
     sub: StompAsyncSubscription,
     message: StompMessage,
     kind: "ack" | "nack",
     options: StompAckCallOptions,
   ): Promise<void>;
-  /** Sends UNSUBSCRIBE; with `confirm`, resolves once the broker's RECEIPT for it came. */
-  unsubscribe(sub: StompAsyncSubscription, confirm?: boolean): Promise<void>;
-  failed(sub: StompAsyncSubscription, message: StompMessage, error: unknown): Promise<void>;
+  /** Sends UNSUBSCRIBE (or forgets the subscription while not connected); with a receipt, waits for it. */
+  unsubscribe(sub: StompAsyncSubscription, options: StompReceiptOptions): Promise<void>;
+  /**
+   * Applies the failed-handler policy; true when it handled the failure (the message is acked next
+   * unless settled or `ack: false`), false when the client is disconnecting instead.
+   */
+  failed(sub: StompAsyncSubscription, message: StompMessage, error: unknown): Promise<boolean>;
+  /** Tracks a handler's work so a graceful disconnect can wait for it. */
   track(work: Promise<unknown>): void;
+  /** The window is full of unsettled messages and nothing that could settle them is running. */
+  stalled(sub: StompAsyncSubscription, error: StompSlowConsumerError): void;
+}
+
+/**
+ * The client's side of a subscription: what a MESSAGE, a lost connection or the end of the client
+ * does to it. Users hold the {@link StompAsyncSubscription}, which has none of these.
+ *
+ * @example
+ * ```ts ignore
+ * const control = subscriptionControl(sub);
+ * control.bind(token);
+ * control.deliver(frame, generation);
+ * ```
+ */
+export interface StompSubscriptionControl {
+  /** Sets the token the session knows the subscription by. */
+  bind(token: StompToken): void;
+  /** Takes a MESSAGE from the client. */
+  deliver(frame: StompFrame, generation: number): void;
+  /** The connection was lost: what was not acked will be redelivered, so forget it. */
+  connectionLost(): void;
+  /** Stops taking messages (graceful disconnect): auto-ack messages already taken are still handed out. */
+  stop(): void;
+  /** Ends the subscription without sending anything (the client closed or unsubscribed it). */
+  end(error?: Error): void;
+  /**
+   * The broker reported a delivery to this ended subscription that it could not make (RabbitMQ's
+   * ERROR for a message that raced the UNSUBSCRIBE): with auto acks that message is lost.
+   */
+  lateDelivery(): void;
+  /** Runs `handler` over the messages, `concurrency` at a time, until the subscription ends. */
+  run(handler: StompMessageHandler, concurrency: number): Promise<void>;
+}
+
+let controlOf: (sub: StompAsyncSubscription) => StompSubscriptionControl;
+
+/**
+ * The client's side of `sub` (see {@link StompSubscriptionControl}); for the client that built it.
+ *
+ * @example
+ * ```ts ignore
+ * subscriptionControl(sub).deliver(frame, generation);
+ * ```
+ */
+export function subscriptionControl(sub: StompAsyncSubscription): StompSubscriptionControl {
+  return controlOf(sub);
 }
 
 /**
  * A subscription of the async client. Iterate it (`for await (const msg of sub)`); leaving the
  * loop unsubscribes. Or pass a `handler` when subscribing. It never buffers without bound: with
  * client acks at most `window` messages are unacknowledged (the broker is told the same number);
- * with auto acks a full buffer fails the subscription with {@link StompSlowConsumerError}.
+ * with auto acks a full buffer fails the subscription with {@link StompSlowConsumerError}. It never
+ * stalls silently either: a window full of unsettled messages with nothing running that could
+ * settle them (every handler returned, or the loop asks for more) is a status `error` event.
  *
  * @example
  * ```ts ignore
@@ -117,9 +191,10 @@ export class StompAsyncSubscription implements AsyncIterable<StompMessage> {
   readonly window: number;
   /** Auto ack: buffered messages allowed. */
   readonly bufferSize: number;
-  /** Identifies the subscription in the session (kept across reconnects). */
-  token!: StompToken;
+  #token!: StompToken;
   #host: StompSubscriptionHost;
+  /** Handlers: ack after the handler (stompest's `ack=True`), or leave it to the handler. */
+  #ackAfterHandler: boolean;
   #buffer: StompMessage[] = [];
   #unacked: StompMessage[] = [];
   #waiter?: Deferred<void>;
@@ -127,6 +202,10 @@ export class StompAsyncSubscription implements AsyncIterable<StompMessage> {
   #ended = false;
   #stopping = false;
   #iterating = false;
+  /** Handler calls running now (0 for an iterator: its loop body runs between takes). */
+  #running = 0;
+  /** The current stall was reported (reset once a message is settled). */
+  #stallReported = false;
   #closed = new Deferred<void>();
   #dropped = 0;
   /** Set when the auto-ack buffer overflowed: what the StompSlowConsumerError says. */
@@ -134,6 +213,19 @@ export class StompAsyncSubscription implements AsyncIterable<StompMessage> {
   /** Settles once the broker confirmed the UNSUBSCRIBE after an overflow (or that wait failed). */
   #unsubscribed?: Promise<void>;
   #confirmed = false;
+  #control: StompSubscriptionControl = {
+    bind: (token) => this.#token = token,
+    deliver: (frame, generation) => this.#deliver(frame, generation),
+    connectionLost: () => this.#connectionLost(),
+    stop: () => this.#stop(),
+    end: (error) => this.#end(error),
+    lateDelivery: () => this.#lateDelivery(),
+    run: (handler, concurrency) => this.#pump(handler, concurrency),
+  };
+
+  static {
+    controlOf = (sub) => sub.#control;
+  }
 
   /** Built by the client's `subscribe`. */
   constructor(
@@ -147,10 +239,20 @@ export class StompAsyncSubscription implements AsyncIterable<StompMessage> {
     this.ackMode = ackMode;
     this.window = options.window ?? 100;
     this.bufferSize = options.bufferSize ?? 1000;
+    this.#ackAfterHandler = options.ack !== false;
     this.#closed.promise.catch(() => {});
   }
 
-  /** Resolves when the subscription ends; rejects with the reason it failed. */
+  /** Identifies the subscription in the session (kept across reconnects); what `client.unsubscribe` takes. */
+  get token(): StompToken {
+    return this.#token;
+  }
+
+  /**
+   * Settles when the subscription ends: resolves when it was unsubscribed or the client closed
+   * cleanly, rejects with the reason it failed (at once, while messages it buffered are still
+   * readable from the iterator).
+   */
   get closed(): Promise<void> {
     return this.#closed.promise;
   }
@@ -179,13 +281,13 @@ export class StompAsyncSubscription implements AsyncIterable<StompMessage> {
   }
 
   /** Takes a MESSAGE from the client (also one that arrives after this subscription ended). */
-  deliver(frame: StompFrame, generation: number): void {
+  #deliver(frame: StompFrame, generation: number): void {
     const auto = this.ackMode === "auto";
     if (this.#ended || this.#stopping) {
       if (auto) this.#dropped++;
       return;
     }
-    const message = new StompMessage(frame, generation, this, auto);
+    const message = new StompMessage(frame, generation, this.#owner, auto);
     if (auto) {
       if (this.#buffer.length >= this.bufferSize) {
         this.#dropped++;
@@ -197,7 +299,7 @@ export class StompAsyncSubscription implements AsyncIterable<StompMessage> {
       this.#unacked.push(message);
       // The broker was told `window`; allow slack for brokers that count differently, never unbounded.
       if (this.#unacked.length > 2 * this.window) {
-        return this.fail(
+        return this.#fail(
           new StompSlowConsumerError(
             `${this.destination}: more than ${2 * this.window} unacked messages (window ${this.window}): ` +
               "the broker ignores the prefetch or messages are not acked",
@@ -213,7 +315,7 @@ export class StompAsyncSubscription implements AsyncIterable<StompMessage> {
    * The broker reported a delivery to this ended subscription that it could not make (RabbitMQ's ERROR
    * for a message that raced the UNSUBSCRIBE): with auto acks that message is lost.
    */
-  lateDelivery(): void {
+  #lateDelivery(): void {
     if (this.ackMode === "auto") this.#dropped++;
   }
 
@@ -226,7 +328,7 @@ export class StompAsyncSubscription implements AsyncIterable<StompMessage> {
     if (this.#ended) return;
     this.#overflow = what;
     this.#error = new StompSlowConsumerError(what, { dropped: this.#dropped });
-    this.#unsubscribed = this.#host.unsubscribe(this, true).catch(() => {}).finally(() => {
+    this.#unsubscribed = this.#host.unsubscribe(this, { receipt: true }).catch(() => {}).finally(() => {
       this.#confirmed = true;
       this.#error = this.#slowConsumerError();
     });
@@ -241,38 +343,38 @@ export class StompAsyncSubscription implements AsyncIterable<StompMessage> {
     return new StompSlowConsumerError(`${this.#overflow}; ${lost}`, { dropped: n });
   }
 
-  /** The connection was lost: what was not acked will be redelivered, so forget it. */
-  connectionLost(): void {
+  #connectionLost(): void {
     if (this.ackMode === "auto") return;
     this.#unacked = [];
     this.#buffer = [];
+    this.#stallReported = false;
   }
 
-  /** Called by a message's `ack()`/`nack()`. */
-  settle(message: StompMessage, kind: "ack" | "nack", options: StompAckCallOptions): Promise<void> {
-    if (message.settled) return Promise.resolve();
-    message.settled = true;
-    const at = this.#unacked.indexOf(message);
-    if (at >= 0 && this.ackMode === "client" && kind === "ack") {
-      // A cumulative `client` ACK settles every earlier message too.
-      for (let i = 0; i < at; i++) this.#unacked[i].settled = true;
-      this.#unacked.splice(0, at + 1);
-    } else if (at >= 0) {
-      this.#unacked.splice(at, 1);
-    }
-    return this.#host.settle(this, message, kind, options);
-  }
+  /** Where the messages of this subscription send their ACK/NACK. */
+  #owner = {
+    settle: (message: StompMessage, kind: "ack" | "nack", options: StompAckCallOptions): Promise<void> => {
+      const at = this.#unacked.indexOf(message);
+      if (at >= 0 && this.ackMode === "client" && kind === "ack") {
+        // A cumulative `client` ACK settles every earlier message too.
+        for (let i = 0; i < at; i++) markSettled(this.#unacked[i]);
+        this.#unacked.splice(0, at + 1);
+      } else if (at >= 0) {
+        this.#unacked.splice(at, 1);
+      }
+      if (this.#unacked.length < this.window) this.#stallReported = false;
+      return this.#host.settle(this, message, kind, options);
+    },
+  };
 
   /** Ends the subscription with an error: iterators throw it after the buffered auto-ack messages. */
-  fail(error: Error): void {
+  #fail(error: Error): void {
     if (this.#ended) return;
     this.#error = error;
     this.#finish();
-    this.#host.unsubscribe(this).catch(() => {});
+    this.#host.unsubscribe(this, {}).catch(() => {});
   }
 
-  /** Stops taking messages (graceful disconnect): auto-ack messages already taken are still handed out. */
-  stop(): void {
+  #stop(): void {
     this.#stopping = true;
     if (this.ackMode !== "auto") {
       this.#buffer = [];
@@ -281,8 +383,7 @@ export class StompAsyncSubscription implements AsyncIterable<StompMessage> {
     this.#wake();
   }
 
-  /** Ends the subscription without sending anything (the client closed or unsubscribed it). */
-  end(error?: Error): void {
+  #end(error?: Error): void {
     if (this.#ended) return;
     if (error) this.#error = error;
     this.#finish();
@@ -292,7 +393,8 @@ export class StompAsyncSubscription implements AsyncIterable<StompMessage> {
     this.#ended = true;
     if (this.ackMode !== "auto") this.#buffer = [];
     this.#wake();
-    if (this.#buffer.length === 0) this.#settleClosed();
+    // Settled now, not when the buffer is drained: whoever awaits `closed` is not reading.
+    this.#settleClosed();
   }
 
   #settleClosed(): void {
@@ -306,11 +408,14 @@ export class StompAsyncSubscription implements AsyncIterable<StompMessage> {
     else this.#closed.resolve();
   }
 
-  /** Unsubscribes: no more messages; unacked ones are redelivered by the broker. */
-  async unsubscribe(): Promise<void> {
+  /**
+   * Unsubscribes: no more messages (a loop over the subscription ends); unacked ones are
+   * redelivered by the broker. With `receipt`, resolves once the broker confirmed the UNSUBSCRIBE.
+   */
+  async unsubscribe(options: StompReceiptOptions = {}): Promise<void> {
     if (this.#ended) return;
     this.#finish();
-    await this.#host.unsubscribe(this);
+    await this.#host.unsubscribe(this, options);
   }
 
   #wake(): void {
@@ -319,8 +424,25 @@ export class StompAsyncSubscription implements AsyncIterable<StompMessage> {
     waiter?.resolve();
   }
 
+  /** Reports a stall once: a full window that nothing running could settle. */
+  #checkStall(): void {
+    if (
+      this.#stallReported || this.ackMode === "auto" || this.#running > 0 || this.#buffer.length > 0 ||
+      this.#ended || this.#stopping || this.#unacked.length < this.window
+    ) return;
+    this.#stallReported = true;
+    const who = this.#iterating ? "taken from the iterator" : "whose handlers returned";
+    this.#host.stalled(
+      this,
+      new StompSlowConsumerError(
+        `${this.destination}: ${this.#unacked.length} unsettled messages ${who} fill the window ` +
+          `(${this.window}): no more come until they are acked or nacked`,
+      ),
+    );
+  }
+
   /** The next message, or undefined once ended; throws the failure once the buffer is drained. */
-  async take(): Promise<StompMessage | undefined> {
+  async #take(): Promise<StompMessage | undefined> {
     for (;;) {
       const message = this.#buffer.shift();
       if (message) return message;
@@ -331,6 +453,7 @@ export class StompAsyncSubscription implements AsyncIterable<StompMessage> {
         if (this.#error) throw this.#error;
         return undefined;
       }
+      this.#checkStall();
       await (this.#waiter ??= new Deferred<void>()).promise;
     }
   }
@@ -343,7 +466,7 @@ export class StompAsyncSubscription implements AsyncIterable<StompMessage> {
     this.#iterating = true;
     return {
       next: async () => {
-        const message = await this.take();
+        const message = await this.#take();
         return message ? { value: message, done: false } : { value: undefined, done: true };
       },
       return: async () => {
@@ -359,18 +482,23 @@ export class StompAsyncSubscription implements AsyncIterable<StompMessage> {
    * `client` acks one at a time: their ACK is cumulative, so acking a later message would also
    * settle an earlier one whose handler is still running (and may fail).
    */
-  async pump(handler: StompMessageHandler, concurrency: number): Promise<void> {
+  async #pump(handler: StompMessageHandler, concurrency: number): Promise<void> {
     if (this.ackMode === "client") concurrency = 1;
     const running = new Set<Promise<void>>();
     for (;;) {
       let message: StompMessage | undefined;
       try {
-        message = await this.take();
+        message = await this.#take();
       } catch {
         break;
       }
       if (!message) break;
-      const work = this.#handle(handler, message).finally(() => running.delete(work));
+      this.#running++;
+      const work = this.#handle(handler, message).finally(() => {
+        running.delete(work);
+        this.#running--;
+        this.#checkStall();
+      });
       running.add(work);
       this.#host.track(work);
       if (running.size >= concurrency) await Promise.race(running);
@@ -382,9 +510,10 @@ export class StompAsyncSubscription implements AsyncIterable<StompMessage> {
     try {
       await handler(message);
     } catch (error) {
-      await this.#host.failed(this, message, error);
-      return;
+      // The policy either handled the failure (then the message is acked like a success) or is
+      // disconnecting (then it stays unacked and comes back).
+      if (!await this.#host.failed(this, message, error)) return;
     }
-    if (!message.settled) await message.ack().catch(() => {});
+    if (this.#ackAfterHandler && !message.settled) await message.ack().catch(() => {});
   }
 }

@@ -65,8 +65,8 @@ export interface StompConfigOptions {
   readonly connectTimeout?: number;
   /** Milliseconds to wait for CONNECTED; default {@link DEFAULT_CONNECTED_TIMEOUT}. */
   readonly connectedTimeout?: number;
-  /** Extra CONNECT headers (e.g. ActiveMQ's `client-id`). */
-  readonly headers?: Readonly<Record<string, string>>;
+  /** Extra CONNECT headers (e.g. ActiveMQ's `client-id`): a record or ordered `[name, value]` pairs. */
+  readonly headers?: Readonly<Record<string, string>> | ReadonlyArray<readonly [string, string]>;
   /**
    * Parser limits for what the broker sends, each raised or lowered on its own (defaults: body
    * 64 MiB, frame body + 1 MiB, 1000 header lines of 64 KiB; see `resolveParserLimits`). A MESSAGE
@@ -243,7 +243,8 @@ export class StompConfig {
     this.connectTimeout = timeout("connectTimeout", o.connectTimeout, DEFAULT_CONNECT_TIMEOUT);
     this.connectedTimeout = timeout("connectedTimeout", o.connectedTimeout, DEFAULT_CONNECTED_TIMEOUT);
     const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(o.headers ?? {})) {
+    const given = o.headers ?? {};
+    for (const [name, value] of Array.isArray(given) ? given : Object.entries(given)) {
       if (name === "" || /[:\r\n\0]/.test(name)) {
         throw new TypeError(`bad CONNECT header name ${JSON.stringify(name)}`);
       }
@@ -252,7 +253,8 @@ export class StompConfig {
           `CONNECT header ${JSON.stringify(name)} has its own option; do not set it in headers`,
         );
       }
-      headers[name] = headerText(`headers[${JSON.stringify(name)}]`, value);
+      // Pairs: the first of a repeated name is the one a broker reads.
+      headers[name] ??= headerText(`headers[${JSON.stringify(name)}]`, value);
     }
     this.headers = Object.freeze(headers);
     try {

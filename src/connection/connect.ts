@@ -18,7 +18,8 @@ import {
 } from "../errors.ts";
 import { StompProtocolError } from "../protocol/protocol_error.ts";
 import type { StompFailoverAttempt, StompFailoverTransport } from "../protocol/failover.ts";
-import type { StompFrame } from "../protocol/frame.ts";
+import type { StompFrame, StompHeadersInit } from "../protocol/frame.ts";
+import { toPairs } from "../protocol/command_checks.ts";
 import type { StompSession } from "../protocol/session.ts";
 import type { StompVersion } from "../protocol/spec.ts";
 import type { StompConnection } from "./transport.ts";
@@ -35,8 +36,11 @@ import { deadline, Deferred, sleep } from "./wait.ts";
  * ```
  */
 export interface StompClientConnectOptions {
-  /** Extra CONNECT headers (e.g. `client-id` for ActiveMQ durable subscriptions). */
-  readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Extra CONNECT headers (e.g. `client-id` for ActiveMQ durable subscriptions), a record or ordered
+   * `[name, value]` pairs; they win over the config's.
+   */
+  readonly headers?: StompHeadersInit;
   /** Versions to offer. */
   readonly versions?: readonly StompVersion[];
   /** The virtual host (`host` header); default `/`, which RabbitMQ needs and ActiveMQ ignores. */
@@ -260,7 +264,7 @@ async function handshake(
       frame = session.connect({
         login: config.login,
         passcode: config.passcode,
-        headers: { ...config.headers, ...options.headers },
+        headers: connectHeaders(config.headers, options.headers),
         versions,
         host: options.host ?? config.host ?? "/",
         heartBeats: options.heartBeats ?? config.heartBeats,
@@ -307,4 +311,15 @@ function within<T>(
   return deadline(promise, { timeout, signal }, what, onCancel).catch((error) => {
     throw error instanceof StompCancelledError && !signal?.aborted ? onTimeout(error) : error;
   });
+}
+
+/** The CONNECT headers of one connect: `given` first (the first of a name wins), then the config's others. */
+function connectHeaders(
+  config: Readonly<Record<string, string>>,
+  given: StompHeadersInit | undefined,
+): [string, string][] {
+  const pairs = toPairs(given);
+  const named = new Set(pairs.map(([name]) => name));
+  for (const [name, value] of Object.entries(config)) if (!named.has(name)) pairs.push([name, value]);
+  return pairs;
 }

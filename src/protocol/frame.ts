@@ -127,6 +127,21 @@ export function firstWins(pairs: ReadonlyArray<readonly [string, string]>): Stom
   return headers;
 }
 
+/** The one-shot parser behind {@link StompFrame.fromBytes}, registered by unpack.ts. */
+let unpack: ((bytes: Uint8Array | string, version?: StompVersion) => StompFrame) | undefined;
+
+/**
+ * Registers the one-shot parser behind {@link StompFrame.fromBytes} (unpack.ts does, on import).
+ *
+ * @example
+ * ```ts ignore
+ * registerUnpack(unpackFrame);
+ * ```
+ */
+export function registerUnpack(fn: (bytes: Uint8Array | string, version?: StompVersion) => StompFrame): void {
+  unpack = fn;
+}
+
 /**
  * One STOMP frame: a command, headers (a first-wins record plus the raw ordered pairs), a binary
  * body and the protocol version whose rules it is written with.
@@ -176,6 +191,23 @@ export class StompFrame {
     this.body = body === undefined ? EMPTY : typeof body === "string" ? encoder.encode(body) : body;
     if (!SPEC[version]) throw new TypeError(`unknown STOMP version ${JSON.stringify(version)}`);
     this.version = version;
+  }
+
+  /**
+   * Parses the wire bytes (or text) of exactly one frame with `version`'s rules (default 1.2), as
+   * stompest's `unpack_frame`: the inverse of {@link StompFrame.toBytes}. No frame, a cut-off one, a
+   * second one or a malformed one is a {@link StompFrameError}.
+   *
+   * @example
+   * ```ts
+   * import { StompFrame } from "../../mod.ts";
+   * const frame = StompFrame.fromBytes(new StompFrame("SEND", { destination: "/queue/a" }, "hi").toBytes());
+   * console.log(frame.headers.destination, frame.text()); // "/queue/a" "hi"
+   * ```
+   */
+  static fromBytes(bytes: Uint8Array | string, version?: StompVersion): StompFrame {
+    if (!unpack) throw new Error("StompFrame.fromBytes needs the parser: import the library's mod.ts");
+    return unpack(bytes, version);
   }
 
   /** Headers as a first-wins record: for a repeated name, the first occurrence. */
