@@ -230,7 +230,8 @@ export class Stomp {
    * Sends a message. A string body is UTF-8 encoded. `content-length` is added for you; pass
    * `"content-length": false` to leave it out (ActiveMQ delivers a message with one to JMS
    * consumers as a BytesMessage). `receipt`: an id as in stompest (the RECEIPT comes through
-   * {@link Stomp.receiveFrame}), or `{ receipt, timeout, signal }` to wait for it here.
+   * {@link Stomp.receiveFrame}), or `{ receipt, timeout, signal }` to wait for it here (the
+   * timeout defaults to the config's `connectedTimeout`); the same holds for every call below.
    *
    * @example
    * ```ts ignore
