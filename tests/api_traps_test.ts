@@ -280,7 +280,7 @@ Deno.test("closed rejects when a subscription fails, while its buffered messages
 
 Deno.test("subscribe and connect headers may be ordered pairs, repeats kept", async () => {
   await using broker = new StompTestBroker();
-  const c = client(broker, { headers: [["client-id", "from-config"], ["x-config", "1"]] });
+  const c = client(broker, { headers: [["client-id", "from-config"], ["x-config", "1"], ["x-config", "2"]] });
   await c.connect({ headers: [["client-id", "per-connect"], ["x-connect", "a"], ["x-connect", "b"]] });
   const connect = (await broker.waitFor("CONNECT", WAIT)).frame;
   const extra = connect.rawHeaders.filter(([name]) => name.startsWith("x-") || name === "client-id");

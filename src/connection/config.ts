@@ -253,8 +253,9 @@ export class StompConfig {
           `CONNECT header ${JSON.stringify(name)} has its own option; do not set it in headers`,
         );
       }
+      const text = headerText(`headers[${JSON.stringify(name)}]`, value);
       // Pairs: the first of a repeated name is the one a broker reads.
-      headers[name] ??= headerText(`headers[${JSON.stringify(name)}]`, value);
+      if (!Object.hasOwn(headers, name)) headers[name] = text;
     }
     this.headers = Object.freeze(headers);
     try {
