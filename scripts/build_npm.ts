@@ -41,6 +41,9 @@ const COMPILER_OPTIONS: ts.CompilerOptions = {
   types: [],
   strict: true,
   declaration: true,
+  // Declarations tagged `@internal` (what the async client hands its subscriptions) stay out of the
+  // package's types: users cannot reach them anyway.
+  stripInternal: true,
   allowImportingTsExtensions: true,
   rewriteRelativeImportExtensions: true,
   isolatedModules: true,

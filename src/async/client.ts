@@ -37,7 +37,8 @@ import {
 import { PendingReceipts, receiptId } from "./receipts.ts";
 import { StatusHub, type StompStatusEvent } from "./status.ts";
 import {
-  StompAsyncSubscription,
+  openSubscription,
+  type StompAsyncSubscription,
   type StompSubscribeOptions,
   type StompSubscriptionHost,
   subscriptionControl,
@@ -228,7 +229,7 @@ export class AsyncStomp {
   ): Promise<StompAsyncSubscription> {
     this.#lifecycle.channelOrThrow();
     const { ack, window, headers: h } = subscribeHeaders(this.session.version, headers, options);
-    const sub = new StompAsyncSubscription(this.#host, destination, ack, { ...options, window });
+    const sub = openSubscription(this.#host, destination, ack, { ...options, window });
     const control = subscriptionControl(sub);
     const receipt = receiptId(options.receipt, "subscribe");
     const { frame, token } = this.session.subscribe(destination, h, { receipt, context: sub });

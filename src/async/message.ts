@@ -59,6 +59,7 @@ let mark: (message: StompMessage) => boolean;
  * `client` ACK); returns whether it was settled already. For the subscription that owns it; users
  * settle with `ack()`/`nack()`.
  *
+ * @internal
  * @example
  * ```ts
  * import { markSettled, StompMessage } from "./message.ts";

@@ -23,7 +23,9 @@ export type {
 /**
  * What a subscription needs from its client. The client hands a private object of this shape to
  * each subscription it builds, so none of these calls is a member of the client users hold.
+ * Internal: left out of the npm package's declarations.
  *
+ * @internal
  * @example
  * ```ts ignore
  * const host: StompSubscriptionHost = {
@@ -60,6 +62,7 @@ export interface StompSubscriptionHost {
  * The client's side of a subscription: what a MESSAGE, a lost connection or the end of the client
  * does to it. Users hold the {@link StompAsyncSubscription}, which has none of these.
  *
+ * @internal
  * @example
  * ```ts ignore
  * const control = subscriptionControl(sub);
@@ -88,10 +91,36 @@ export interface StompSubscriptionControl {
 }
 
 let controlOf: (sub: StompAsyncSubscription) => StompSubscriptionControl;
+let create: (
+  host: StompSubscriptionHost,
+  destination: string,
+  ackMode: StompAckMode,
+  options: StompSubscribeOptions,
+) => StompAsyncSubscription;
+
+/**
+ * A new subscription (the constructor is private: only a client builds subscriptions, and hands
+ * each its `host`).
+ *
+ * @internal
+ * @example
+ * ```ts ignore
+ * const sub = openSubscription(host, "/queue/a", "client-individual", { window: 10 });
+ * ```
+ */
+export function openSubscription(
+  host: StompSubscriptionHost,
+  destination: string,
+  ackMode: StompAckMode,
+  options: StompSubscribeOptions,
+): StompAsyncSubscription {
+  return create(host, destination, ackMode, options);
+}
 
 /**
  * The client's side of `sub` (see {@link StompSubscriptionControl}); for the client that built it.
  *
+ * @internal
  * @example
  * ```ts ignore
  * subscriptionControl(sub).deliver(frame, generation);
@@ -161,10 +190,12 @@ export class StompAsyncSubscription implements AsyncIterable<StompMessage> {
 
   static {
     controlOf = (sub) => sub.#control;
+    create = (host, destination, ackMode, options) =>
+      new StompAsyncSubscription(host, destination, ackMode, options);
   }
 
   /** Built by the client's `subscribe`. */
-  constructor(
+  private constructor(
     host: StompSubscriptionHost,
     destination: string,
     ackMode: StompAckMode,

@@ -133,6 +133,7 @@ let unpack: ((bytes: Uint8Array | string, version?: StompVersion) => StompFrame)
 /**
  * Registers the one-shot parser behind {@link StompFrame.fromBytes} (unpack.ts does, on import).
  *
+ * @internal
  * @example
  * ```ts ignore
  * registerUnpack(unpackFrame);
