@@ -280,8 +280,13 @@ function verify(): string[] {
     const types = graph(at(source, ".d.ts"));
     const bare = [...types.bare].filter((s) => !s.startsWith("node:"));
     if (bare.length > 0) throw new Error(`${source}: declarations import ${bare.join(", ")}`);
+    // What the client hands its subscriptions is tagged @internal and stripped: none may be left.
+    const leaked = [...types.files.keys()].filter((file) =>
+      Deno.readTextFileSync(file).includes("@internal")
+    );
+    if (leaked.length > 0) throw new Error(`@internal declarations left in ${leaked.map(rel).join(", ")}`);
   }
-  notes.push("declarations: every relative import resolves to a .d.ts in the package");
+  notes.push("declarations: every relative import resolves to a .d.ts in the package; no @internal one");
   return notes;
 }
 
