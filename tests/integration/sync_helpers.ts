@@ -168,7 +168,8 @@ export function stomp(target: Target, options: StompConfigOptions & { uri?: stri
 /** For a broker that closes before DISCONNECT's RECEIPT (stompserver): disconnects without asking for one. */
 class StompWithoutDisconnectReceipt extends Stomp {
   override disconnect(options: Parameters<Stomp["disconnect"]>[0] = {}): Promise<void> {
-    return super.disconnect({ ...options, receipt: undefined });
+    // A positional receipt id (stompest's form) carries no timeout or signal to keep.
+    return super.disconnect({ ...(typeof options === "string" ? {} : options), receipt: undefined });
   }
 }
 
