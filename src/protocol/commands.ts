@@ -310,7 +310,7 @@ function ackFrame(command: string, message: StompFrame, options: StompAckOptions
   for (const [name, source] of Object.entries(SPEC[v].ackHeaders)) {
     pairs.push([name, requireHeader(message, source, ` (needed for ${command} in STOMP ${v})`)]);
   }
-  const copied = message.headers[Header.TRANSACTION];
+  const copied = getHeader(message.rawHeaders, Header.TRANSACTION);
   const active = copied !== undefined && new Set(options.transactions ?? []).has(copied);
   const transaction = options.transaction ?? (active ? copied : undefined);
   if (transaction !== undefined) {
