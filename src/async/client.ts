@@ -212,8 +212,8 @@ export class AsyncStomp {
   ): Promise<void> {
     this.#lifecycle.channelOrThrow();
     const receipt = receiptId(options.receipt, "send");
-    const { headers: h, transaction } = withContentLength(body, headers);
-    await this.#write(this.session.send(destination, body, h, { receipt, transaction }), receipt, options);
+    const { headers: h, transaction, bytes } = withContentLength(body, headers);
+    await this.#write(this.session.send(destination, bytes, h, { receipt, transaction }), receipt, options);
   }
 
   /**

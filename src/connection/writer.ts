@@ -5,14 +5,24 @@
  */
 
 import { StompConnectionError } from "../errors.ts";
-import type { StompFrame, StompHeartBeat } from "../protocol/frame.ts";
+import { StompFrame, type StompHeartBeat } from "../protocol/frame.ts";
+import { frameHead } from "../protocol/wire.ts";
 import type { StompConnection } from "./transport.ts";
 
+/**
+ * One queued frame: its checked header block and its body as given (encoded into the batch's
+ * buffer at flush time, so a body is copied once), or, on a message-framed connection, its bytes.
+ */
 interface Pending {
-  readonly bytes: Uint8Array;
+  readonly head: string;
+  readonly body: Uint8Array;
+  /** False for a heart-beat: its "body" is the EOL itself. */
+  readonly nul: boolean;
   readonly resolve: () => void;
   readonly reject: (error: StompConnectionError) => void;
 }
+
+const encoder = new TextEncoder();
 
 /**
  * Writes frames and heart-beats to a connection in call order. Frames queued in the same turn go
@@ -55,14 +65,23 @@ export class FrameWriter {
    */
   write(frame: StompFrame | StompHeartBeat): Promise<void> {
     if (this.#failure) return Promise.reject(this.#failure);
-    let bytes: Uint8Array;
+    let head: string, body: Uint8Array, nul: boolean;
     try {
-      bytes = frame.toBytes();
+      if (!(frame instanceof StompFrame)) {
+        head = "", body = frame.toBytes(), nul = false;
+      } else if (this.#connection.messageFramed) {
+        // One message per frame: the frame's own bytes are the write.
+        head = "", body = frame.toBytes(), nul = false;
+      } else {
+        // Checked and escaped now, so a frame that cannot be written rejects here, unqueued.
+        head = frameHead(frame.command, frame.rawHeaders, frame.body.length, frame.version);
+        body = frame.body, nul = true;
+      }
     } catch (error) {
       return Promise.reject(error);
     }
     return new Promise((resolve, reject) => {
-      this.#queue.push({ bytes, resolve, reject });
+      this.#queue.push({ head, body, nul, resolve, reject });
       if (!this.#flushing) {
         this.#flushing = true;
         // A microtask later, so that everything queued in this turn joins the batch.
@@ -80,12 +99,12 @@ export class FrameWriter {
       try {
         if (connection.messageFramed) {
           for (const item of batch) {
-            await connection.write(item.bytes);
+            await connection.write(item.body);
             item.resolve();
             written++;
           }
         } else {
-          await connection.write(batch.length === 1 ? batch[0].bytes : concat(batch));
+          await connection.write(encodeBatch(batch));
           for (const item of batch) item.resolve();
         }
       } catch (error) {
@@ -100,14 +119,19 @@ export class FrameWriter {
   }
 }
 
-function concat(batch: readonly Pending[]): Uint8Array {
-  let length = 0;
-  for (const item of batch) length += item.bytes.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
+/** The batch's wire bytes in one buffer: each header block encoded, each body copied once. */
+function encodeBatch(batch: readonly Pending[]): Uint8Array {
+  if (batch.length === 1 && batch[0].head === "") return batch[0].body;
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: a safe bound before encoding.
+  let bound = 0;
+  for (const item of batch) bound += item.head.length * 3 + item.body.length + 1;
+  const out = new Uint8Array(bound);
+  let at = 0;
   for (const item of batch) {
-    out.set(item.bytes, offset);
-    offset += item.bytes.length;
+    if (item.head !== "") at += encoder.encodeInto(item.head, out.subarray(at)).written;
+    out.set(item.body, at);
+    at += item.body.length;
+    if (item.nul) out[at++] = 0;
   }
-  return out;
+  return out.subarray(0, at);
 }

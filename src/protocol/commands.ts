@@ -174,13 +174,35 @@ export function send(
   options: StompSendOptions = {},
 ): StompFrame {
   const version = toVersion(options.version ?? DEFAULT_VERSION);
-  let pairs = setHeader(toPairs(headers), Header.DESTINATION, checkText("destination", destination, "SEND"));
-  if (options.transaction !== undefined) {
-    pairs = setHeader(pairs, Header.TRANSACTION, checkText("transaction", options.transaction, "SEND"));
+  checkText("destination", destination, "SEND");
+  const { transaction, receipt } = options;
+  if (transaction !== undefined) checkText("transaction", transaction, "SEND");
+  if (receipt !== undefined) checkText("receipt", receipt, "SEND");
+  // One pass over the given headers: the explicit destination, transaction and receipt replace any
+  // given ones (an earlier entry would win on the wire) and go last, in that order.
+  const pairs: Pairs = [];
+  let length: string | undefined;
+  const keep = (name: string, value: string) => {
+    if (
+      name === Header.DESTINATION || (name === Header.TRANSACTION && transaction !== undefined) ||
+      (name === Header.RECEIPT && receipt !== undefined)
+    ) return;
+    if (name === Header.CONTENT_LENGTH && length === undefined) length = value;
+    pairs.push([name, value]);
+  };
+  if (Array.isArray(headers)) {
+    for (let i = 0; i < headers.length; i++) keep(headers[i][0], headers[i][1]);
+  } else if (headers !== undefined) {
+    const record = headers as Readonly<Record<string, string | number | boolean | undefined>>;
+    for (const name of Object.keys(record)) {
+      const value = record[name];
+      if (value !== undefined) keep(name, String(value));
+    }
   }
-  pairs = withReceipt(pairs, options.receipt, Command.SEND);
+  pairs.push([Header.DESTINATION, destination]);
+  if (transaction !== undefined) pairs.push([Header.TRANSACTION, transaction]);
+  if (receipt !== undefined) pairs.push([Header.RECEIPT, receipt]);
   const bytes = body === undefined ? undefined : typeof body === "string" ? encoder.encode(body) : body;
-  const length = getHeader(pairs, Header.CONTENT_LENGTH);
   if (length !== undefined) {
     if (!/^\d+$/.test(length) || Number(length) !== (bytes?.length ?? 0)) {
       fail(

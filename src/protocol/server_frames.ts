@@ -13,7 +13,15 @@
  * @module
  */
 
-import { checkCommand, fail, getHeader, isBeat, requireHeader, toVersion, toVersions } from "./command_checks.ts";
+import {
+  checkCommand,
+  fail,
+  getHeader,
+  isBeat,
+  requireHeader,
+  toVersion,
+  toVersions,
+} from "./command_checks.ts";
 import { StompProtocolError } from "./protocol_error.ts";
 import type { StompFrame } from "./frame.ts";
 import { Command, Header, SPEC, type StompVersion, VERSIONS } from "./spec.ts";

@@ -7,6 +7,7 @@
  */
 
 import * as commands from "./commands.ts";
+import { getHeader } from "./command_checks.ts";
 import type { StompConnectedInfo, StompConnectOptions, StompSendOptions, StompToken } from "./commands.ts";
 import { checkHeaders10 } from "./broker_quirks.ts";
 import { StompProtocolError } from "./protocol_error.ts";
@@ -181,7 +182,8 @@ export class StompSession<C = unknown> {
    */
   #checkReceipt(frame: StompFrame): string | undefined {
     checkHeaders10(this.#server, frame);
-    const receipt = frame.headers[Header.RECEIPT];
+    // A scan of the pairs, not `frame.headers`: no header record is built per SEND.
+    const receipt = getHeader(frame.rawHeaders, Header.RECEIPT);
     if (receipt !== undefined && this.#receipts.has(receipt)) {
       throw new StompProtocolError(`duplicate receipt ${JSON.stringify(receipt)}: one is still outstanding`);
     }

@@ -246,11 +246,11 @@ export class Stomp {
     receipt?: string | StompReceiptOptions,
   ): Promise<void> {
     this.#open();
-    const { headers: h, transaction } = withContentLength(body, headers);
+    const { headers: h, transaction, bytes } = withContentLength(body, headers);
     await this.#call(
       receipt,
       "send",
-      (id) => this.session.send(destination, body, h, { receipt: id, transaction }),
+      (id) => this.session.send(destination, bytes, h, { receipt: id, transaction }),
     );
   }
 
