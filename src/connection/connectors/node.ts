@@ -10,7 +10,8 @@ import * as tls from "node:tls";
 import { StompConnectionError } from "../../errors.ts";
 import type { StompConnection, StompConnector } from "../transport.ts";
 import { brokerUri } from "../../protocol/broker.ts";
-import { connectionError, firstEvent, openWithin, pushStream, settleWithin } from "./common.ts";
+import { connectionError, firstEvent, openWithin, pushSource, settleWithin } from "./common.ts";
+import { LISTEN, type ListeningConnection } from "../byte_sink.ts";
 
 /** How long `close` waits for the peer to finish the TCP close before dropping the socket. */
 const CLOSE_GRACE_MS = 1000;
@@ -81,10 +82,11 @@ export const nodeConnector: StompConnector = (broker, options): Promise<StompCon
  * socket.once("connect", () => nodeConnection(socket, "tcp://127.0.0.1:61613").close());
  * ```
  */
-export function nodeConnection(socket: net.Socket, uri: string): StompConnection {
+export function nodeConnection(socket: net.Socket, uri: string): ListeningConnection {
   let closing = false;
   socket.setNoDelay(true);
-  const stream = pushStream(() => {
+  // `data` events go straight into the channel's parser once it listens (or into `readable`).
+  const stream = pushSource(() => {
     closing = true;
     socket.destroy();
   });
@@ -101,7 +103,10 @@ export function nodeConnection(socket: net.Socket, uri: string): StompConnection
   socket.on("close", () => stream.end());
   const gone = () => new StompConnectionError(`${uri}: connection closed`);
   return {
-    readable: stream.readable,
+    get readable() {
+      return stream.readable;
+    },
+    [LISTEN]: stream[LISTEN],
     messageFramed: false,
     info: uri,
     write(bytes: Uint8Array): Promise<void> {
