@@ -58,8 +58,12 @@ export function stompest(lib) {
         heartBeats: [0, 0],
       }),
     async publish(client, queue, count, size, headers = {}) {
-      // The README way: send without awaiting each, the last with a receipt, awaited.
-      for (let seq = 0; seq < count - 1; seq++) client.send(queue, bodyOf(seq, size), headers);
+      // The README way: small messages sent without awaiting each, large ones awaited (the write
+      // is the backpressure), the last with a receipt, awaited.
+      for (let seq = 0; seq < count - 1; seq++) {
+        if (size > 4096) await client.send(queue, bodyOf(seq, size), headers);
+        else client.send(queue, bodyOf(seq, size), headers);
+      }
       await client.send(queue, bodyOf(count - 1, size), headers, { receipt: true });
     },
     async consume(client, queue, count, size, ack, awaitAck = false) {

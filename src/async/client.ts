@@ -190,9 +190,9 @@ export class AsyncStomp {
   }
 
   /** Writes `frame`; with a receipt id, resolves when its RECEIPT arrives. */
-  async #write(frame: StompFrame, receipt: string | undefined, options: StompReceiptOptions): Promise<void> {
+  #write(frame: StompFrame, receipt: string | undefined, options: StompReceiptOptions): Promise<void> {
     if (receipt === undefined) return this.#lifecycle.send(frame);
-    await this.#receipts.send(receipt, () => this.#lifecycle.send(frame), {
+    return this.#receipts.send(receipt, () => this.#lifecycle.send(frame), {
       timeout: options.timeout ?? this.#options.receiptTimeout,
       signal: options.signal,
     });

@@ -83,6 +83,9 @@ export class ClientLifecycle {
   #broker?: StompBroker;
   #generation = 0;
   #attempt = 0;
+  /** The writer's last promise and what `send` made of it (shared by a batch's frames). */
+  #written?: Promise<void>;
+  #sent?: Promise<void>;
   #connectOptions: StompClientConnectOptions = {};
   #disconnected = new Deferred<void>();
   #beater?: HeartBeater;
@@ -297,15 +300,22 @@ export class ClientLifecycle {
   }
 
   /** Writes `frame` on the open channel; any failure is a {@link StompConnectionError}. */
-  async send(frame: StompFrame | StompHeartBeat): Promise<void> {
-    const channel = this.channelOrThrow();
+  send(frame: StompFrame | StompHeartBeat): Promise<void> {
+    let channel: StompChannel;
     try {
-      await channel.send(frame);
+      channel = this.channelOrThrow();
     } catch (error) {
+      return Promise.reject(error);
+    }
+    // Frames written together share the writer's promise, and so share this one: a publish loop
+    // of small messages costs one `then` per batch, not per frame.
+    const written = channel.send(frame);
+    if (written === this.#written) return this.#sent!;
+    this.#written = written;
+    return this.#sent = written.then(() => this.#session.sent(), (error) => {
       throw error instanceof StompConnectionError
         ? error
         : new StompConnectionError("write failed", { cause: error });
-    }
-    this.#session.sent();
+    });
   }
 }

@@ -29,6 +29,7 @@ import {
   withReceipt,
 } from "./command_checks.ts";
 import { type StompBody, StompFrame, type StompHeadersInit, StompHeartBeat } from "./frame.ts";
+import { encodeText } from "./pool.ts";
 import { parseHeartBeat, type StompToken } from "./server_frames.ts";
 import { Command, DEFAULT_VERSION, Header, SPEC, type StompVersion } from "./spec.ts";
 
@@ -154,8 +155,6 @@ export interface StompSendOptions {
   readonly version?: StompVersion;
 }
 
-const encoder = new TextEncoder();
-
 /**
  * Builds a SEND frame. A body holding a NUL byte gets a `content-length` header (without one the
  * broker would cut the body there); a given `content-length` must match the body.
@@ -202,7 +201,7 @@ export function send(
   pairs.push([Header.DESTINATION, destination]);
   if (transaction !== undefined) pairs.push([Header.TRANSACTION, transaction]);
   if (receipt !== undefined) pairs.push([Header.RECEIPT, receipt]);
-  const bytes = body === undefined ? undefined : typeof body === "string" ? encoder.encode(body) : body;
+  const bytes = body === undefined ? undefined : typeof body === "string" ? encodeText(body) : body;
   if (length !== undefined) {
     if (!/^\d+$/.test(length) || Number(length) !== (bytes?.length ?? 0)) {
       fail(

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { allocate, encodeFrame } from "./pool.ts";
+import { allocate, encodeFrame, encodeText } from "./pool.ts";
 import { DEFAULT_VERSION, SPEC, type StompVersion } from "./spec.ts";
 import { frameHead } from "./wire.ts";
 
@@ -45,7 +45,6 @@ export type StompHeadersInit =
  */
 export type StompBody = Uint8Array | string;
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const EMPTY = new Uint8Array(0);
 const inspect = Symbol.for("Deno.customInspect");
@@ -133,7 +132,7 @@ export class StompFrame {
       }
       this.rawHeaders = pairs;
     }
-    this.body = body === undefined ? EMPTY : typeof body === "string" ? encoder.encode(body) : body;
+    this.body = body === undefined ? EMPTY : typeof body === "string" ? encodeText(body) : body;
     if (!SPEC[version]) throw new TypeError(`unknown STOMP version ${JSON.stringify(version)}`);
     this.version = version;
   }

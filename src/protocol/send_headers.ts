@@ -6,8 +6,7 @@
  */
 
 import type { StompBody, StompHeadersInit } from "./frame.ts";
-
-const encoder = new TextEncoder();
+import { encodeText } from "./pool.ts";
 
 /**
  * SEND headers as a client passes them: a record may say `"content-length": false` to leave the
@@ -38,7 +37,7 @@ export function withContentLength(
   body: StompBody | undefined,
   headers: StompHeadersInit | undefined,
 ): { headers: StompHeadersInit; transaction?: string; bytes?: Uint8Array } {
-  const bytes = typeof body === "string" ? encoder.encode(body) : body;
+  const bytes = typeof body === "string" ? encodeText(body) : body;
   const length = bytes === undefined ? 0 : bytes.length;
   if (Array.isArray(headers)) {
     const pairs = headers as ReadonlyArray<readonly [string, string]>;
