@@ -2,6 +2,7 @@
 // (the last with a receipt, awaited), consume `count` messages checking each, ping-pong, close.
 // stompest is the same code under Deno (mod.ts) and Node (the npm build).
 
+import * as net from "node:net";
 import {
   checkBody,
   makeBody,
@@ -13,6 +14,7 @@ import {
   rawPublish,
 } from "./common.mjs";
 
+const windowFor = (size) => size > 65536 ? 10 : PREFETCH;
 const bodyOf = (seq, size) => size > 4096 ? makeBody(seq, size) : makeText(seq, size);
 const credentials = { login: "guest", passcode: "guest" };
 
@@ -67,7 +69,7 @@ export function stompest(lib) {
       await client.send(queue, bodyOf(count - 1, size), headers, { receipt: true });
     },
     async consume(client, queue, count, size, ack, awaitAck = false) {
-      const options = ack === "auto" ? { ack, bufferSize: 1 << 20 } : { ack, window: PREFETCH };
+      const options = ack === "auto" ? { ack, bufferSize: 1 << 20 } : { ack, window: windowFor(size) };
       const sub = await client.subscribe(queue, {}, options);
       let expected = 0;
       for await (const msg of sub) {
@@ -134,7 +136,7 @@ export function stompjs({ Client }, { TCPWrapper }) {
         let expected = 0;
         const headers = ack === "auto"
           ? { ack }
-          : { ack, "prefetch-count": `${PREFETCH}`, "activemq.prefetchSize": `${PREFETCH}` };
+          : { ack, "prefetch-count": `${windowFor(size)}`, "activemq.prefetchSize": `${windowFor(size)}` };
         const sub = client.subscribe(queue, (message) => {
           try {
             checkBody(message.binaryBody, expected++, size);
@@ -190,6 +192,8 @@ export function stompit(lib) {
         lib.connect({
           host: broker.host,
           port: broker.port,
+          // As every other client here does: without it Nagle holds each ping-pong message ~40 ms.
+          connect: (options, onConnect) => net.connect(options, onConnect).setNoDelay(true),
           connectHeaders: {
             ...credentials,
             host: broker.vhost,
@@ -211,7 +215,10 @@ export function stompit(lib) {
         let expected = 0;
         const headers = { destination: queue, ack };
         if (ack !== "auto") {
-          Object.assign(headers, { "prefetch-count": PREFETCH, "activemq.prefetchSize": PREFETCH });
+          Object.assign(headers, {
+            "prefetch-count": windowFor(size),
+            "activemq.prefetchSize": windowFor(size),
+          });
         }
         const sub = client.subscribe(headers, async (error, message) => {
           if (error) return reject(error);

@@ -40,7 +40,7 @@ export const SCENARIOS = {
   },
 };
 
-/** How many client-individual messages the broker may have outstanding. */
+/** How many client-individual messages the broker may have outstanding (10 for 1 MiB bodies). */
 export const PREFETCH = 1000;
 
 /** A body of `size` bytes: the sequence number in its first 10 bytes, then a pattern of `seq`. */
@@ -173,15 +173,26 @@ export function rawFrame(command, headers, body) {
  */
 export async function rawConnect(broker) {
   const socket = await rawSocket(broker.host, broker.port);
-  let pending = new Uint8Array(0);
+  // Chunks are joined only once the next frame is complete (its length known from its header),
+  // so a large body is copied once, not once per chunk.
+  let parts = [];
+  let held = 0;
+  let need = 0;
   let onFrame = () => {};
   socket.onData = (chunk) => {
-    let buf = chunk;
-    if (pending.length > 0) {
-      buf = new Uint8Array(pending.length + chunk.length);
-      buf.set(pending);
-      buf.set(chunk, pending.length);
+    parts.push(RUNTIME === "deno" ? chunk.slice() : chunk);
+    held += chunk.length;
+    if (held < need) return;
+    let buf = parts[0];
+    if (parts.length > 1) {
+      buf = new Uint8Array(held);
+      let o = 0;
+      for (const p of parts) {
+        buf.set(p, o);
+        o += p.length;
+      }
     }
+    need = 0;
     let at = 0;
     for (;;) {
       while (at < buf.length && (buf[at] === 10 || buf[at] === 13)) at++;
@@ -200,7 +211,10 @@ export async function rawConnect(broker) {
       let stop;
       if (headers["content-length"] !== undefined) {
         stop = start + Number(headers["content-length"]);
-        if (stop >= buf.length) break;
+        if (stop >= buf.length) {
+          need = stop + 1 - at;
+          break;
+        }
       } else {
         stop = buf.indexOf(0, start);
         if (stop < 0) break;
@@ -208,7 +222,8 @@ export async function rawConnect(broker) {
       onFrame(command, headers, buf.subarray(start, stop));
       at = stop + 1;
     }
-    pending = at >= buf.length ? new Uint8Array(0) : buf.slice(at);
+    parts = at >= buf.length ? [] : [buf.subarray(at)];
+    held = buf.length - Math.min(at, buf.length);
   };
   const client = {
     socket,
@@ -319,7 +334,8 @@ export function rawConsume(client, queue, count, size, ack = "auto") {
         resolve();
       }
     };
-    const prefetch = ack === "auto" ? {} : { "prefetch-count": PREFETCH, "activemq.prefetchSize": PREFETCH };
+    const window = size > 65536 ? 10 : PREFETCH;
+    const prefetch = ack === "auto" ? {} : { "prefetch-count": window, "activemq.prefetchSize": window };
     client.write(rawFrame("SUBSCRIBE", { destination: queue, id: "raw", ack, ...prefetch }));
   });
 }

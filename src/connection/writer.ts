@@ -6,6 +6,7 @@
 
 import { StompConnectionError } from "../errors.ts";
 import { StompFrame, type StompHeartBeat } from "../protocol/frame.ts";
+import { allocate } from "../protocol/pool.ts";
 import { frameHead } from "../protocol/wire.ts";
 import type { StompConnection } from "./transport.ts";
 
@@ -32,6 +33,7 @@ interface PromiseWithResolversLike {
 const encoder = new TextEncoder();
 /** A batch is encoded into chunks of this size (or one the size of a larger frame). */
 const CHUNK_BYTES = 64 * 1024;
+const FIRST_CHUNK_BYTES = 1024;
 
 /** Writes `head` as UTF-8 at `at`; returns the end. ASCII (the usual header) without a call out. */
 function encodeHead(head: string, buffer: Uint8Array, at: number): number {
@@ -130,7 +132,9 @@ export class FrameWriter {
     if (at + need > buffer.length) {
       // Full chunks are written as they are (in order, one write each): nothing is copied twice.
       if (at > 0) batch.frames.push(buffer.subarray(0, at));
-      buffer = batch.buffer = new Uint8Array(Math.max(need, CHUNK_BYTES));
+      // A batch's first chunk is small (a single ACK is the common batch) and comes from the pool.
+      const size = at === 0 && buffer.length === 0 ? FIRST_CHUNK_BYTES : CHUNK_BYTES;
+      buffer = batch.buffer = allocate(Math.max(need, size));
       at = 0;
     }
     at = encodeHead(head, buffer, at);
