@@ -432,9 +432,13 @@ export class StompAsyncSubscription implements AsyncIterable<StompMessage> {
     }
     this.#iterating = true;
     return {
-      next: async () => {
-        const message = await this.#take();
-        return message ? { value: message, done: false } : { value: undefined, done: true };
+      next: () => {
+        // A buffered message is handed out without the async hops of #take(): one per message.
+        const buffered = this.#buffer.shift();
+        if (buffered) return Promise.resolve({ value: buffered, done: false });
+        return this.#take().then((message) =>
+          message ? { value: message, done: false } : { value: undefined, done: true }
+        );
       },
       return: async () => {
         this.#iterating = false;
