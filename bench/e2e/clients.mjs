@@ -66,7 +66,9 @@ export function stompest(lib) {
         if (size > 4096) await client.send(queue, bodyOf(seq, size), headers);
         else client.send(queue, bodyOf(seq, size), headers);
       }
-      await client.send(queue, bodyOf(count - 1, size), headers, { receipt: true });
+      // The receipt comes after every earlier message was taken: on a busy broker that is more
+      // than the default 10 s.
+      await client.send(queue, bodyOf(count - 1, size), headers, { receipt: true, timeout: 300_000 });
     },
     async consume(client, queue, count, size, ack, awaitAck = false) {
       const options = ack === "auto" ? { ack, bufferSize: 1 << 20 } : { ack, window: windowFor(size) };
