@@ -10,9 +10,8 @@
 import type { StompChannel } from "../connection/channel.ts";
 import type { StompConfig } from "../connection/config.ts";
 import { establish, type StompClientConnectOptions } from "../connection/connect.ts";
-import { StompCancelledError, StompConnectionError, StompConnectTimeout, StompError } from "../errors.ts";
+import { StompConnectionError } from "../errors.ts";
 import { StompFrameTooLargeError } from "../protocol/frame_too_large.ts";
-import { StompProtocolError } from "../protocol/protocol_error.ts";
 import type { StompBroker } from "../protocol/broker.ts";
 import type { StompFailoverTransport } from "../protocol/failover.ts";
 import type { StompFrame, StompHeartBeat } from "../protocol/frame.ts";

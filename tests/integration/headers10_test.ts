@@ -3,7 +3,7 @@
 // src/protocol/broker_quirks.ts cannot go stale unnoticed; then the client refusing each such value
 // before sending, with the connection left as it was, and passing the values the broker keeps.
 import assert from "node:assert/strict";
-import { Stomp, StompConnectionError, StompFrame, StompFrameError } from "../../mod.ts";
+import { type Stomp, StompConnectionError, StompFrame, StompFrameError } from "../../mod.ts";
 import { uniqueQueue } from "../helpers/brokers.ts";
 import { eachTarget, expectMessage, open, stomp, type Target, TARGETS, WAIT_MS } from "./sync_helpers.ts";
 
