@@ -19,7 +19,13 @@ const POLLHUP = 0x10;
 /** The longest pause between two looks at the pipe: bounds the latency added per line. */
 const MAX_PAUSE_US = 20_000;
 
+/** Where `st_mode` sits in glibc's `struct stat`, per architecture. */
+const ST_MODE_OFFSET: Partial<Record<typeof Deno.build.arch, number>> = { x86_64: 24, aarch64: 16 };
+const S_IFMT = 0o170000;
+const S_IFIFO = 0o010000;
+
 const SYMBOLS = {
+  fstat: { parameters: ["i32", "buffer"], result: "i32" },
   ioctl: { parameters: ["i32", "u64", "buffer"], result: "i32" },
   poll: { parameters: ["buffer", "u64", "i32"], result: "i32" },
   usleep: { parameters: ["u32"], result: "i32", nonblocking: true },
@@ -46,17 +52,25 @@ export class PipeWatcher {
     this.#pollfd.setInt32(0, fd, true);
   }
 
-  /** A watcher for `fd` when it is a pipe and FFI is allowed on Linux; otherwise undefined. */
-  static open(fd: number, path: string): PipeWatcher | undefined {
-    if (Deno.build.os !== "linux") return undefined;
+  /**
+   * A watcher for `fd` when it is a pipe and FFI is allowed on Linux (glibc); otherwise undefined.
+   * (`fstat` through FFI: Deno's own stat of /dev/stdout needs --allow-all.)
+   */
+  static open(fd: number): PipeWatcher | undefined {
+    const modeAt = ST_MODE_OFFSET[Deno.build.arch];
+    if (Deno.build.os !== "linux" || modeAt === undefined) return undefined;
+    let lib: Deno.DynamicLibrary<typeof SYMBOLS>;
     try {
-      if (!Deno.statSync(path).isFifo) return undefined;
-      const lib = Deno.dlopen("libc.so.6", SYMBOLS);
-      const watcher = new PipeWatcher(fd, lib);
-      return watcher.#unread() >= 0 ? watcher : undefined;
+      lib = Deno.dlopen("libc.so.6", SYMBOLS);
     } catch {
-      return undefined; // no --allow-ffi / --allow-read, or no glibc: acks on write instead
+      return undefined; // no --allow-ffi, or no glibc: acks on write instead
     }
+    const stat = new Uint8Array(256);
+    const mode = lib.symbols.fstat(fd, stat) === 0 ? new DataView(stat.buffer).getUint32(modeAt, true) : 0;
+    const watcher = new PipeWatcher(fd, lib);
+    if ((mode & S_IFMT) === S_IFIFO && watcher.#unread() >= 0) return watcher;
+    lib.close();
+    return undefined;
   }
 
   #unread(): number {
@@ -76,9 +90,9 @@ export class PipeWatcher {
    */
   async drained(): Promise<boolean> {
     for (let pause = 25;; pause = Math.min(pause * 2, MAX_PAUSE_US)) {
+      // Empty first: a reader that took the line and then exited (head) did read it.
+      if (this.#unread() <= 0) return true;
       if (this.#readerGone()) return false;
-      const unread = this.#unread();
-      if (unread <= 0) return true;
       await this.#lib.symbols.usleep(pause);
     }
   }

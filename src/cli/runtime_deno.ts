@@ -15,7 +15,7 @@ function isClosedPipe(error: unknown): boolean {
 
 function stdoutOf(): CliOutput {
   let watcher: PipeWatcher | undefined | null = null;
-  const pipe = () => watcher === null ? (watcher = PipeWatcher.open(1, "/dev/stdout")) : watcher;
+  const pipe = () => watcher === null ? (watcher = PipeWatcher.open(1)) : watcher;
   return {
     get confirmsReads() {
       return pipe() !== undefined;
