@@ -25,6 +25,7 @@ const ENTRIES = {
   browser: "browser.ts",
   testingNode: "src/testing/node.ts",
   testing: "src/testing/mod.ts",
+  cli: "src/cli/node.ts",
 } as const;
 
 const COMPILER_OPTIONS: ts.CompilerOptions = {
@@ -83,6 +84,8 @@ function packageJson(version: string): Record<string, unknown> {
       },
       "./package.json": "./package.json",
     },
+    // `npx stompest ...`: the CLI under Node (the shebang is kept by the compiler).
+    bin: { stompest: out(ENTRIES.cli, ".js") },
     main: out(ENTRIES.node, ".js"),
     types: out(ENTRIES.node, ".d.ts"),
     files: ["esm/", "README.md", "LICENSE"],
@@ -254,6 +257,16 @@ function verify(): string[] {
   const deno = [...node.files].filter(([, f]) => f.namesDeno).map(([file]) => rel(file));
   if (deno.length > 0) throw new Error(`the Node entry reaches Deno globals in ${deno.join(", ")}`);
   notes.push(`node entry: ${node.files.size} modules, no Deno; imports ${[...node.bare].sort().join(", ")}`);
+
+  const cli = graph(at(ENTRIES.cli, ".js"));
+  const cliDeno = [...cli.files].filter(([, f]) => f.namesDeno).map(([file]) => rel(file));
+  if (cliDeno.length > 0) throw new Error(`the Node CLI reaches Deno globals in ${cliDeno.join(", ")}`);
+  const cliBare = [...cli.bare].filter((s) => !s.startsWith("node:"));
+  if (cliBare.length > 0) throw new Error(`the Node CLI imports ${cliBare.join(", ")}`);
+  if (!Deno.readTextFileSync(at(ENTRIES.cli, ".js")).startsWith("#!/usr/bin/env node\n")) {
+    throw new Error(`${ENTRIES.cli}: the bin lost its shebang`);
+  }
+  notes.push(`cli (bin): ${cli.files.size} modules, no Deno, a #!/usr/bin/env node line`);
 
   for (const source of [ENTRIES.browser, ENTRIES.testing]) {
     const browser = graph(at(source, ".js"));

@@ -229,3 +229,30 @@ Deno.test("a dead URI exits 2 after the failover's attempts, naming them (subpro
   assert.match(stderr, /connection failed: .*after 3 attempts/);
   assert.equal(text, "");
 });
+
+Deno.test("layering: nothing outside src/cli imports it, and the CLI reaches the library only through src/core.ts", async () => {
+  const root = new URL("../", import.meta.url).pathname;
+  const importsOf = (text: string) => [...text.matchAll(/(?:from|import)\s+"([^"]+)"/g)].map((m) => m[1]);
+  const isCli = (specifier: string) => /(^|\/)cli(\/|\.ts$)/.test(specifier);
+  const walk = async function* (dir: string): AsyncGenerator<string> {
+    for await (const entry of Deno.readDir(dir)) {
+      const path = `${dir}/${entry.name}`;
+      if (entry.isDirectory) yield* walk(path);
+      else if (path.endsWith(".ts")) yield path;
+    }
+  };
+  for await (const file of walk(`${root}src`)) {
+    const imports = importsOf(await Deno.readTextFile(file));
+    if (!file.includes("/src/cli/")) {
+      assert.ok(!imports.some(isCli), `${file} imports the CLI`);
+      continue;
+    }
+    const library = imports.filter((s) => s.startsWith("../"));
+    // The Node entry registers its connector by importing src/node.ts; everything else uses core.ts.
+    const allowed = file.endsWith("/src/cli/node.ts") ? ["../core.ts", "../node.ts"] : ["../core.ts"];
+    for (const s of library) assert.ok(allowed.includes(s), `${file} imports ${s}`);
+  }
+  for (const entry of ["mod.ts", "browser.ts", "src/node.ts", "src/core.ts"]) {
+    assert.ok(!importsOf(await Deno.readTextFile(`${root}${entry}`)).some(isCli), entry);
+  }
+});
