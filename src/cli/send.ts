@@ -113,14 +113,17 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
       }
     } else {
       const source = file !== undefined ? [await readOrUsage(ctx.rt, file, "--file")] : ctx.rt.stdin();
-      // One line is held back so that `--receipt=last` can ask for it on the last one.
+      // With --receipt=last one line is held back, to ask for the receipt on the last one; otherwise
+      // each line goes out as it arrives (`tail -f log | stompest send --lines` must not lag a line).
+      // A line read in full before SIGINT is still sent.
+      const holdBack = receipt === "last";
       let held: Uint8Array | undefined;
       for await (const line of untilAborted(lines(source), ctx.interrupt)) {
-        if (ctx.interrupt.aborted) break;
-        if (held) await sender.send(held, each);
-        held = line;
+        if (held) await sender.send(held, false);
+        if (holdBack) held = line;
+        else await sender.send(line, each);
       }
-      if (held && !ctx.interrupt.aborted) await sender.send(held, each || receipt === "last");
+      if (held) await sender.send(held, true);
     }
     await sender.finish();
     ctx.log(`${sender.written} message(s) sent to ${destination}`);

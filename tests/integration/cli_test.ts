@@ -316,3 +316,32 @@ brokerTest(
     assert.match(r.text, /^destination:/m);
   },
 );
+
+brokerTest(
+  "cli rabbitmq: send --lines sends each line as it arrives (stdin still open); SIGINT then exits 130",
+  RABBITMQ.tcp,
+  async (e) => {
+    const queue = uniqueQueue("cli-stream");
+    const sender = new Deno.Command(Deno.execPath(), {
+      args: cliArgs(["send", e.uri, queue, "--lines"]),
+      env: cliEnv(),
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(60_000),
+    }).spawn();
+    const input = sender.stdin.getWriter();
+    try {
+      await input.write(enc.encode("first\n"));
+      // The line arrives while standard input stays open: nothing waits for the next line or EOF.
+      const got = ok(await runCli(["subscribe", e.uri, queue, "--count", "1", "--timeout", "15000"]), "sub");
+      assert.equal(got.text, "first\n");
+      sender.kill("SIGINT");
+      const { code, stderr } = await sender.output();
+      assert.equal(code, 130, dec.decode(stderr));
+    } finally {
+      await input.close().catch(() => {});
+    }
+    await assertEmpty(e, queue);
+  },
+);
