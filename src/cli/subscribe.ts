@@ -29,6 +29,35 @@ const OPTIONS = {
 
 const ACK_MODES: readonly StompAckMode[] = ["auto", "client", "client-individual"];
 
+/**
+ * ACKs in flight, at most {@link ACK_WINDOW}: the next line is printed while the previous ACK is
+ * being written (the writer keeps their order, and the DISCONNECT receipt at the end confirms
+ * them all). An ACK that fails went to a connection that is gone: the broker redelivers that
+ * message, so it is logged, not fatal.
+ */
+class AckWindow {
+  readonly #pending = new Set<Promise<void>>();
+  readonly #ctx: CliContext;
+
+  constructor(ctx: CliContext) {
+    this.#ctx = ctx;
+  }
+
+  async add(ack: Promise<void>): Promise<void> {
+    const settled = ack.catch((error) => this.#ctx.log(`an ACK failed (the broker redelivers): ${error}`))
+      .finally(() => this.#pending.delete(settled));
+    this.#pending.add(settled);
+    if (this.#pending.size >= ACK_WINDOW) await Promise.race(this.#pending);
+  }
+
+  async drain(): Promise<void> {
+    await Promise.all(this.#pending);
+  }
+}
+
+/** ACKs written but not yet handed to the connection, at most. */
+const ACK_WINDOW = 64;
+
 type Next = { kind: "message"; message: StompMessage } | { kind: "end" } | { kind: "idle" } | {
   kind: "interrupted";
 };
@@ -60,6 +89,7 @@ async function consume(
     ctx.interrupt.addEventListener("abort", () => resolve({ kind: "interrupted" }), { once: true });
   });
   const confirm = sub.ackMode !== "auto";
+  const acks = new AckWindow(ctx);
   const iterator = sub[Symbol.asyncIterator]();
   let printed = 0;
   try {
@@ -81,11 +111,12 @@ async function consume(
         ctx.log("standard output closed: the message not printed stays on the broker");
         return EXIT.ok;
       }
-      if (confirm) await event.message.ack();
+      if (confirm) await acks.add(event.message.ack());
       printed++;
     }
     return EXIT.ok;
   } finally {
+    await acks.drain();
     ctx.log(`${printed} message(s) printed${confirm ? " and acked" : ""}`);
     await sub.unsubscribe();
   }
