@@ -166,6 +166,11 @@ Deno.test("exit: each failure maps to its status", () => {
     message: "broker ERROR: Bad CONNECT",
   });
   assert.equal(exitFor(new StompConnectTimeout("gave up", { attempts: 3 }), true).status, EXIT.connection);
+  // A CONNECT answered with ERROR, wrapped by the failover's give-up error, is still the broker's refusal.
+  const refused = new StompConnectTimeout("gave up", {
+    cause: new StompProtocolError("x", { frame: error }),
+  });
+  assert.deepEqual(exitFor(refused, true), { status: EXIT.broker, message: "broker ERROR: Bad CONNECT" });
   assert.equal(exitFor(new StompConnectionError("lost"), false).status, EXIT.connection);
   assert.equal(exitFor(new StompCancelledError("RECEIPT r timed out"), false).status, EXIT.timeout);
   assert.equal(exitFor(new StompCancelledError("connect timed out"), true).status, EXIT.connection);

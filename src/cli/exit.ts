@@ -83,8 +83,10 @@ export class CliTimeout extends Error {
 export function exitFor(error: unknown, connecting: boolean): { status: number; message: string } {
   if (error instanceof UsageError) return { status: EXIT.usage, message: error.message };
   if (error instanceof CliTimeout) return { status: EXIT.timeout, message: `timeout: ${error.message}` };
-  if (error instanceof StompProtocolError && error.frame) {
-    const reason = error.frame.headers.message ?? error.frame.text().split("\n", 1)[0];
+  // The failover may wrap the broker's refusal (a CONNECT answered with ERROR) in its give-up error.
+  const refusal = brokerError(error);
+  if (refusal?.frame) {
+    const reason = refusal.frame.headers.message ?? refusal.frame.text().split("\n", 1)[0];
     return { status: EXIT.broker, message: `broker ERROR: ${reason}` };
   }
   if (error instanceof StompConnectTimeout || error instanceof StompConnectionError) {
@@ -96,6 +98,14 @@ export function exitFor(error: unknown, connecting: boolean): { status: number; 
   }
   if (error instanceof StompError) return { status: EXIT.usage, message: describe(error) };
   return { status: EXIT.usage, message: error instanceof Error ? describe(error) : String(error) };
+}
+
+/** The ERROR frame's error in `error`'s chain of causes, if any. */
+function brokerError(error: unknown): StompProtocolError | undefined {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof StompProtocolError && e.frame) return e;
+  }
+  return undefined;
 }
 
 /** The message with its chain of causes, which hold the detail (the last broker tried, the errno). */
