@@ -109,6 +109,32 @@ export class StompConnectTimeout extends StompConnectionError {
 }
 
 /**
+ * A transaction was open when its connection was lost: the broker dropped it, so none of the frames
+ * sent in it were committed, and none of them is sent again outside it. Begin a new transaction.
+ *
+ * @example
+ * ```ts
+ * import { StompTransactionLostError } from "./errors.ts";
+ * const e = new StompTransactionLostError("tx-1");
+ * console.log(e.transaction, e instanceof Error); // "tx-1" true
+ * ```
+ */
+export class StompTransactionLostError extends StompConnectionError {
+  /** The transaction that is gone. */
+  readonly transaction: string;
+  /** Builds the error for `transaction`; `cause` is why the connection was lost. */
+  constructor(transaction: string, options?: ErrorOptions) {
+    super(
+      `transaction ${
+        JSON.stringify(transaction)
+      } was lost with its connection: nothing sent in it was committed`,
+      options,
+    );
+    this.transaction = transaction;
+  }
+}
+
+/**
  * A wait ended before its event: a timeout ran out or an AbortSignal fired (`cause` is the
  * signal's reason then).
  *

@@ -13,7 +13,7 @@
 import * as commands from "../protocol/commands.ts";
 import { StompConfig, type StompConfigOptions } from "../connection/config.ts";
 import type { StompClientConnectOptions } from "../connection/connect.ts";
-import { StompConnectionError } from "../errors.ts";
+import { StompConnectionError, StompTransactionLostError } from "../errors.ts";
 import { brokerQuirks, closeConfirmsDisconnect } from "../protocol/broker_quirks.ts";
 import type { StompFrameTooLargeError } from "../protocol/frame_too_large.ts";
 import { StompProtocolError } from "../protocol/protocol_error.ts";
@@ -22,9 +22,12 @@ import type { StompToken } from "../protocol/commands.ts";
 import type { StompBody, StompFrame, StompHeadersInit } from "../protocol/frame.ts";
 import { withContentLength } from "../protocol/send_headers.ts";
 import { StompSession } from "../protocol/session.ts";
-import { deadline } from "../connection/wait.ts";
+import { deadline, type StompWaitOptions } from "../connection/wait.ts";
 import { settleFrame, subscribeHeaders } from "./acks.ts";
 import { FailurePolicies } from "./failure_policy.ts";
+import { ConnectionGate } from "./gate.ts";
+import { PUBLISH_ID_HEADER, PublishOutbox } from "./outbox.ts";
+import { OpenTransactions } from "./transactions.ts";
 import { ClientLifecycle } from "./lifecycle.ts";
 import type { StompAckCallOptions, StompMessage } from "./message.ts";
 import {
@@ -33,6 +36,7 @@ import {
   resolveAsyncOptions,
   type ResolvedAsyncStompOptions,
   type StompReceiptOptions,
+  type StompSendCallOptions,
 } from "./options.ts";
 import { PendingReceipts, receiptId } from "./receipts.ts";
 import { StatusHub, type StompStatusEvent } from "./status.ts";
@@ -46,6 +50,7 @@ import {
 
 // Moved to options.ts; exported from here as before (core.ts re-exports them from this module).
 export type { AsyncStompOptions, StompReceiptOptions } from "./options.ts";
+export type { StompOutboxLimits, StompSendCallOptions } from "./options.ts";
 
 /**
  * The async STOMP client.
@@ -87,6 +92,11 @@ export class AsyncStomp {
     track: (work) => this.#track(work),
     stalled: (_sub, error) => this.#status.emit({ type: "error", error }),
   };
+  /** Calls waiting for the next connection. */
+  #gate: ConnectionGate;
+  /** Receipted sends until confirmed (resent after a loss), sends waiting for a connection. */
+  #outbox: PublishOutbox;
+  #transactions = new OpenTransactions();
 
   /** A client for `config`, or for a URI plus options. Nothing connects until {@link AsyncStomp.connect}. */
   constructor(config: StompConfig | string, options: StompConfigOptions & AsyncStompOptions = {}) {
@@ -94,14 +104,44 @@ export class AsyncStomp {
     this.session = new StompSession({ version: this.config.version, check: this.config.check });
     const transport = new StompFailoverTransport(this.config.uri);
     this.#options = resolveAsyncOptions(options);
+    const gateState = () => {
+      const lifecycle = this.#lifecycle;
+      if (lifecycle.channel && lifecycle.state !== "closed") return "open";
+      return lifecycle.state === "reconnecting" && this.#options.whileReconnecting === "wait"
+        ? "wait"
+        : "fail";
+    };
+    this.#gate = new ConnectionGate(
+      gateState,
+      () => this.#lifecycle.notConnected(),
+      this.#options.reconnectWait,
+    );
+    this.#outbox = new PublishOutbox({
+      gate: this.#gate,
+      receiptTimeout: this.#options.receiptTimeout,
+      write: (destination, body, headers, receipt, transaction) => {
+        this.#transactions.check(transaction);
+        return this.#lifecycle.send(this.session.send(destination, body, headers, { receipt, transaction }));
+      },
+    }, this.#options.outbox);
     this.#lifecycle = new ClientLifecycle(this.config, this.session, transport, this.#options, this.#status, {
       frame: (frame) => this.#onFrame(frame),
       lost: (reason) => {
         this.#receipts.rejectAll(reason);
+        this.#outbox.lost(reason);
+        this.#transactions.connectionLost(reason);
         for (const sub of this.#subs) subscriptionControl(sub).connectionLost();
       },
+      opened: () => {
+        // Unconfirmed sends first, then the calls that waited, each in call order.
+        this.#outbox.resend();
+        this.#gate.open();
+      },
       ended: (error) => {
-        this.#receipts.rejectAll(error ?? new StompConnectionError("client closed"));
+        const reason = error ?? new StompConnectionError("client closed");
+        this.#receipts.rejectAll(reason);
+        this.#outbox.close(reason);
+        this.#gate.close(reason);
         for (const sub of this.#subs) subscriptionControl(sub).end(error);
         this.#subs.clear();
       },
@@ -128,6 +168,15 @@ export class AsyncStomp {
     this.#settleFrame("nack", error.frame, { headers }).catch((failure) =>
       this.#status.emit({ type: "error", error: failure as Error })
     );
+  }
+
+  /**
+   * Receipted sends not yet confirmed plus sends waiting for a connection (see
+   * {@link AsyncStompOptions.outbox}), and how many times a send was written again after a loss.
+   */
+  get outbox(): { readonly size: number; readonly blocked: number; readonly resends: number } {
+    const { size, blocked, resends } = this.#outbox;
+    return { size, blocked, resends };
   }
 
   /** True while connected. */
@@ -168,7 +217,8 @@ export class AsyncStomp {
           return;
         }
         case "RECEIPT": {
-          this.#receipts.resolve(this.session.receipt(frame));
+          const id = this.session.receipt(frame);
+          if (!this.#outbox.confirm(id)) this.#receipts.resolve(id);
           return;
         }
         case "ERROR": {
@@ -177,7 +227,7 @@ export class AsyncStomp {
           if (late) return subscriptionControl(late.context).lateDelivery();
           const error = this.session.error(frame);
           const id = frame.headers["receipt-id"];
-          if (id !== undefined) this.#receipts.reject(id, error);
+          if (id !== undefined && !this.#outbox.fail(id, error)) this.#receipts.reject(id, error);
           this.#lifecycle.finalize(error);
           return;
         }
@@ -199,21 +249,63 @@ export class AsyncStomp {
   }
 
   /**
-   * Sends a message; with `receipt`, resolves once the broker confirmed it. `content-length` is
-   * added for you; `"content-length": false` in the headers leaves it out. Inside a transaction
-   * do not wait for a receipt before committing: RabbitMQ answers it only at COMMIT (and never
-   * after ABORT).
+   * Runs `call` (which writes before its first await) on a connection: now, or, while the client
+   * reconnects, once the next connection is up, in call order. `options` bound the whole call.
+   */
+  #gated<T>(options: StompWaitOptions, what: string, call: () => Promise<T>): Promise<T> {
+    if (this.#outbox.immediate) return call();
+    let cancelled = false;
+    const result = new Promise<T>((resolve, reject) =>
+      this.#outbox.submit({
+        run: () => {
+          if (!cancelled) call().then(resolve, reject);
+        },
+        fail: reject,
+      })
+    );
+    return deadline(result, options, what, () => cancelled = true);
+  }
+
+  /**
+   * Sends a message. `content-length` is added for you; `"content-length": false` in the headers
+   * leaves it out. While the client reconnects the send waits for the next connection (see
+   * {@link AsyncStompOptions.whileReconnecting}).
+   *
+   * Without `receipt` a send is fire-and-forget: resolved once written, and not sent again if the
+   * connection drops before the broker stored it. With `receipt` it resolves once the broker
+   * confirmed it; when the connection is lost first, it is resent on the next one (unless
+   * `retry: false` or inside a transaction) with a new receipt id: at-least-once, every copy
+   * carrying the same `stompest-publish-id` header (see {@link StompMessage.resent}). Inside a
+   * transaction do not wait for a receipt before committing: RabbitMQ answers it only at COMMIT
+   * (and never after ABORT).
    */
   async send(
     destination: string,
     body?: StompBody,
     headers?: StompHeadersInit,
-    options: StompReceiptOptions = {},
+    options: StompSendCallOptions = {},
   ): Promise<void> {
-    this.#lifecycle.channelOrThrow();
     const receipt = receiptId(options.receipt, "send");
     const { headers: h, transaction, bytes } = withContentLength(body, headers);
-    await this.#write(this.session.send(destination, bytes, h, { receipt, transaction }), receipt, options);
+    const retry = receipt !== undefined && transaction === undefined &&
+      (options.retry ?? this.#options.retry);
+    if (!retry && this.#outbox.immediate) {
+      this.#transactions.check(transaction);
+      await this.#write(this.session.send(destination, bytes, h, { receipt, transaction }), receipt, options);
+      return;
+    }
+    const { timeout, signal } = options;
+    const sent = retry ? withPublishId(h) : h;
+    await this.#outbox.publish({
+      destination,
+      body: bytes,
+      headers: sent,
+      receipt,
+      transaction,
+      retry,
+      timeout,
+      signal,
+    });
   }
 
   /**
@@ -222,12 +314,23 @@ export class AsyncStomp {
    * the broker is told the window as its prefetch (`prefetch-count`, `activemq.prefetchSize`) unless
    * headers set one. Headers are a record or ordered `[name, value]` pairs.
    */
-  async subscribe(
+  subscribe(
     destination: string,
     headers: StompHeadersInit = {},
     options: StompSubscribeOptions = {},
   ): Promise<StompAsyncSubscription> {
-    this.#lifecycle.channelOrThrow();
+    return this.#gated(
+      options,
+      `subscribe to ${destination}`,
+      () => this.#subscribe(destination, headers, options),
+    );
+  }
+
+  async #subscribe(
+    destination: string,
+    headers: StompHeadersInit,
+    options: StompSubscribeOptions,
+  ): Promise<StompAsyncSubscription> {
     const { ack, window, headers: h } = subscribeHeaders(this.session.version, headers, options);
     const sub = openSubscription(this.#host, destination, ack, { ...options, window });
     const control = subscriptionControl(sub);
@@ -319,30 +422,48 @@ export class AsyncStomp {
     await this.#settleFrame("nack", message, options);
   }
 
-  /** Begins a transaction; resolves with its id. */
-  async begin(transaction?: string, options: StompReceiptOptions = {}): Promise<string> {
-    this.#lifecycle.channelOrThrow();
-    const receipt = receiptId(options.receipt, "begin");
-    const frame = this.session.begin(transaction, receipt);
-    await this.#write(frame, receipt, options);
-    return frame.headers.transaction;
+  /** Begins a transaction (waiting for a connection while reconnecting); resolves with its id. */
+  begin(transaction?: string, options: StompReceiptOptions = {}): Promise<string> {
+    return this.#gated(options, "BEGIN", async () => {
+      const receipt = receiptId(options.receipt, "begin");
+      const frame = this.session.begin(transaction, receipt);
+      const id = frame.headers.transaction;
+      this.#transactions.begin(id);
+      await this.#write(frame, receipt, options);
+      return id;
+    });
   }
 
-  /** Commits a transaction. */
-  async commit(transaction: string, options: StompReceiptOptions = {}): Promise<void> {
-    const receipt = receiptId(options.receipt, "commit");
-    await this.#write(this.session.commit(transaction, receipt), receipt, options);
+  /**
+   * Commits a transaction. One that was open when its connection was lost rejects with
+   * {@link StompTransactionLostError}: the broker dropped it, nothing sent in it was committed.
+   */
+  commit(transaction: string, options: StompReceiptOptions = {}): Promise<void> {
+    return this.#end("commit", transaction, options);
   }
 
-  /** Aborts a transaction. */
-  async abort(transaction: string, options: StompReceiptOptions = {}): Promise<void> {
-    const receipt = receiptId(options.receipt, "abort");
-    await this.#write(this.session.abort(transaction, receipt), receipt, options);
+  /** Aborts a transaction ({@link StompTransactionLostError} when lost with its connection, as for commit). */
+  abort(transaction: string, options: StompReceiptOptions = {}): Promise<void> {
+    return this.#end("abort", transaction, options);
+  }
+
+  #end(kind: "commit" | "abort", transaction: string, options: StompReceiptOptions): Promise<void> {
+    // A lost transaction fails at once: no need to wait for a connection to say so.
+    if (this.#transactions.lost(transaction)) {
+      return Promise.resolve().then(() => this.#transactions.finish(transaction));
+    }
+    return this.#gated(options, kind.toUpperCase(), async () => {
+      this.#transactions.finish(transaction);
+      const receipt = receiptId(options.receipt, kind);
+      await this.#write(this.session[kind](transaction, receipt), receipt, options);
+    });
   }
 
   /**
    * Runs `fn` in a transaction: BEGIN, then COMMIT when it resolves, or ABORT and rethrow.
-   * With `receipt: true` each of BEGIN/COMMIT/ABORT waits for its RECEIPT.
+   * With `receipt: true` each of BEGIN/COMMIT/ABORT waits for its RECEIPT. When the connection is
+   * lost before COMMIT went out, the broker dropped the transaction: this rejects with
+   * {@link StompTransactionLostError} (nothing of it was committed, nothing of it is resent).
    */
   async transaction<T>(
     fn: (transaction: string) => Promise<T> | T,
@@ -353,7 +474,18 @@ export class AsyncStomp {
     try {
       result = await fn(transaction);
     } catch (error) {
-      if (this.#lifecycle.state === "connected") await this.abort(transaction, options);
+      if (this.#transactions.lost(transaction)) {
+        try {
+          this.#transactions.finish(transaction);
+        } catch (lost) {
+          // fn failed because the connection went: say that the transaction is gone.
+          if (error instanceof StompConnectionError) {
+            throw error instanceof StompTransactionLostError ? error : lost;
+          }
+        }
+      } else if (this.#lifecycle.state === "connected") {
+        await this.abort(transaction, options);
+      }
       throw error;
     }
     await this.commit(transaction, options);
@@ -444,4 +576,16 @@ export async function connect(
     : new AsyncStomp(uri, rest);
   await client.connect({ signal });
   return client;
+}
+
+/** The headers with a {@link PUBLISH_ID_HEADER} (a fresh id unless the caller gave one). */
+function withPublishId(headers: StompHeadersInit): StompHeadersInit {
+  if (Array.isArray(headers)) {
+    const pairs = headers as ReadonlyArray<readonly [string, string]>;
+    if (pairs.some(([name]) => name === PUBLISH_ID_HEADER)) return pairs;
+    return [...pairs, [PUBLISH_ID_HEADER, crypto.randomUUID()]];
+  }
+  const record = headers as Record<string, string | number | boolean | undefined>;
+  if (record[PUBLISH_ID_HEADER] !== undefined) return record;
+  return { ...record, [PUBLISH_ID_HEADER]: crypto.randomUUID() };
 }

@@ -56,6 +56,11 @@ export interface ClientLifecycleHooks {
   ended(error?: Error): void;
   /** A MESSAGE whose body broke a parser limit arrived without its body; the connection goes on. */
   tooLarge(error: StompFrameTooLargeError): void;
+  /**
+   * A connection is up and its subscriptions replayed: the calls that waited for it may write now
+   * (synchronously, before anything else can).
+   */
+  opened?(): void;
 }
 
 /**
@@ -220,6 +225,7 @@ export class ClientLifecycle {
     this.#lossReason = undefined;
     this.#startHeartBeats();
     this.#status.emit({ type: "connected", broker, version: this.#session.version });
+    this.#hooks.opened?.();
     if (channelClosed.settled) this.#onClosed(); // lost during the replay
     return connected;
   }
@@ -292,7 +298,12 @@ export class ClientLifecycle {
   /** The open channel; else {@link StompConnectionError} (its `cause` is why the last one was lost). */
   channelOrThrow(): StompChannel {
     if (this.#channel && this.#state !== "closed") return this.#channel;
-    throw new StompConnectionError(
+    throw this.notConnected();
+  }
+
+  /** The error of a call that needs a connection and there is none; its `cause` is why the last one was lost. */
+  notConnected(): StompConnectionError {
+    return new StompConnectionError(
       this.#state === "reconnecting" ? "not connected (reconnecting)" : "not connected",
       { cause: this.#lossReason },
     );

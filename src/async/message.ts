@@ -6,6 +6,7 @@
  */
 
 import type { StompFrame, StompHeaders } from "../protocol/frame.ts";
+import { PUBLISH_ID_HEADER, RESEND_HEADER } from "./outbox.ts";
 
 /**
  * Options of {@link StompMessage.ack} and {@link StompMessage.nack}.
@@ -132,6 +133,23 @@ export class StompMessage {
   /** The `message-id` header. */
   get id(): string {
     return this.frame.headers["message-id"];
+  }
+
+  /**
+   * The producer's publish id (`stompest-publish-id`): the same on every copy of one receipted
+   * send, so a consumer that saw it already can drop the copy. Undefined when the sender set none.
+   */
+  get publishId(): string | undefined {
+    return this.frame.headers[PUBLISH_ID_HEADER];
+  }
+
+  /**
+   * True when this copy was resent by the producer after it lost its connection before the
+   * RECEIPT (`stompest-resend` header): an earlier copy may have been stored as well. Unlike the
+   * broker's `redelivered`, this marks a second stored message, not a second delivery of one.
+   */
+  get resent(): boolean {
+    return this.frame.headers[RESEND_HEADER] !== undefined;
   }
 
   /** The body as UTF-8 text. */
