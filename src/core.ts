@@ -10,10 +10,10 @@ export * from "./errors.ts";
 export * from "./protocol/mod.ts";
 export * from "./connection/mod.ts";
 export { Stomp } from "./sync/client.ts";
+export { StompUnconfirmedSends } from "./sync/unconfirmed.ts";
 export { AsyncStomp, type AsyncStompOptions, connect, type StompReceiptOptions } from "./async/client.ts";
 export { type StompAckCallOptions, StompMessage } from "./async/message.ts";
 export type { StompOutboxLimits, StompSendCallOptions } from "./async/options.ts";
-export { PUBLISH_ID_HEADER, RESEND_HEADER } from "./async/outbox.ts";
 export {
   StompAsyncSubscription,
   type StompMessageFailedHandler,

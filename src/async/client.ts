@@ -26,7 +26,8 @@ import { deadline, type StompWaitOptions } from "../connection/wait.ts";
 import { settleFrame, subscribeHeaders } from "./acks.ts";
 import { FailurePolicies } from "./failure_policy.ts";
 import { ConnectionGate } from "./gate.ts";
-import { PUBLISH_ID_HEADER, PublishOutbox } from "./outbox.ts";
+import { PublishOutbox } from "./outbox.ts";
+import { withPublishId } from "../protocol/publish_headers.ts";
 import { OpenTransactions } from "./transactions.ts";
 import { ClientLifecycle } from "./lifecycle.ts";
 import type { StompAckCallOptions, StompMessage } from "./message.ts";
@@ -576,16 +577,4 @@ export async function connect(
     : new AsyncStomp(uri, rest);
   await client.connect({ signal });
   return client;
-}
-
-/** The headers with a {@link PUBLISH_ID_HEADER} (a fresh id unless the caller gave one). */
-function withPublishId(headers: StompHeadersInit): StompHeadersInit {
-  if (Array.isArray(headers)) {
-    const pairs = headers as ReadonlyArray<readonly [string, string]>;
-    if (pairs.some(([name]) => name === PUBLISH_ID_HEADER)) return pairs;
-    return [...pairs, [PUBLISH_ID_HEADER, crypto.randomUUID()]];
-  }
-  const record = headers as Record<string, string | number | boolean | undefined>;
-  if (record[PUBLISH_ID_HEADER] !== undefined) return record;
-  return { ...record, [PUBLISH_ID_HEADER]: crypto.randomUUID() };
 }

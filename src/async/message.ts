@@ -6,7 +6,7 @@
  */
 
 import type { StompFrame, StompHeaders } from "../protocol/frame.ts";
-import { PUBLISH_ID_HEADER, RESEND_HEADER } from "./outbox.ts";
+import { PUBLISH_ID_HEADER, RESEND_HEADER } from "../protocol/publish_headers.ts";
 
 /**
  * Options of {@link StompMessage.ack} and {@link StompMessage.nack}.

@@ -2,8 +2,8 @@
  * {@link PublishOutbox}: the sends of the async client that outlive a connection. A receipted send
  * (with `retry`, the default) stays here until a RECEIPT confirms it; when the connection is lost
  * first, it is written again on the next one, before any newer send, with the same headers and
- * body, a new receipt id and a resend count ({@link RESEND_HEADER}), all copies carrying one
- * {@link PUBLISH_ID_HEADER}: at-least-once, and a consumer can drop the duplicates. Sends that wait
+ * body, a new receipt id and a resend count (`stompest-resend`), all copies carrying one
+ * `stompest-publish-id`: at-least-once, and a consumer can drop the duplicates. Sends that wait
  * for a connection are held here too. Both are bounded (messages and bytes): a full outbox makes
  * the next send wait for room, in call order.
  *
@@ -11,34 +11,11 @@
  */
 
 import { StompCancelledError, StompConnectionError } from "../errors.ts";
-import { deadline, Deferred, type StompWaitOptions } from "../connection/wait.ts";
+import { deadline, Deferred } from "../connection/wait.ts";
 import type { StompBody, StompHeadersInit } from "../protocol/frame.ts";
+import { withResend } from "../protocol/publish_headers.ts";
 import type { ConnectionGate, StompGatedCall } from "./gate.ts";
 import type { StompOutboxLimits } from "./options.ts";
-
-/**
- * The header that identifies one publish across its resends: a consumer that saw it already can
- * drop the copy. Set once per receipted send that may be resent (a value given by the caller is kept).
- *
- * @example
- * ```ts
- * import { PUBLISH_ID_HEADER } from "./outbox.ts";
- * console.log(PUBLISH_ID_HEADER); // "stompest-publish-id"
- * ```
- */
-export const PUBLISH_ID_HEADER = "stompest-publish-id";
-
-/**
- * The header a resent copy carries: how many times the send was written before (1 on the first
- * resend). The first copy has none.
- *
- * @example
- * ```ts
- * import { RESEND_HEADER } from "./outbox.ts";
- * console.log(RESEND_HEADER); // "stompest-resend"
- * ```
- */
-export const RESEND_HEADER = "stompest-resend";
 
 /**
  * One send as the outbox takes it: the frame's parts (headers complete, `content-length` included),
@@ -320,13 +297,4 @@ export class PublishOutbox {
       }
     }
   }
-}
-
-function withResend(headers: StompHeadersInit, count: number): StompHeadersInit {
-  const value = String(count);
-  if (Array.isArray(headers)) {
-    const pairs = headers as ReadonlyArray<readonly [string, string]>;
-    return [[RESEND_HEADER, value], ...pairs.filter(([name]) => name !== RESEND_HEADER)];
-  }
-  return { ...(headers as Record<string, string | number | boolean | undefined>), [RESEND_HEADER]: value };
 }

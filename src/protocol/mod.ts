@@ -47,3 +47,4 @@ export type {
 export * from "./session.ts";
 export * from "./broker.ts";
 export * from "./failover.ts";
+export { PUBLISH_ID_HEADER, RESEND_HEADER, withPublishId, withResend } from "./publish_headers.ts";
