@@ -383,7 +383,7 @@ Deno.test("a transaction whose fn resolved before the loss was noticed fails its
   await c.disconnect();
 });
 
-Deno.test("async options are validated", () => {
+Deno.test("async options and the dropOnSend fault are validated", () => {
   const broker = { connector: StompTestBroker.refusingConnector() };
   const make = (options: AsyncStompOptions) =>
     new AsyncStomp("tcp://a:1", { connector: broker.connector, ...options });
@@ -391,4 +391,7 @@ Deno.test("async options are validated", () => {
   assert.throws(() => make({ reconnectWait: -1 }), TypeError);
   assert.throws(() => make({ outbox: { maxMessages: 0 } }), TypeError);
   assert.throws(() => make({ outbox: { maxBytes: 1.5 } }), TypeError);
+  const faults = new StompTestBroker().faults;
+  assert.throws(() => faults.dropOnSend = { at: "later" as "after-store" }, TypeError);
+  assert.throws(() => faults.dropOnSend = { at: "after-store", nth: 0 }, TypeError);
 });

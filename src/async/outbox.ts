@@ -80,9 +80,19 @@ interface Entry {
   admitted: boolean;
 }
 
-const encoder = new TextEncoder();
-const byteLength = (body: StompBody | undefined) =>
-  body === undefined ? 0 : typeof body === "string" ? encoder.encode(body).length : body.length;
+/** The body's size in bytes (UTF-8 for text), counted without encoding it. */
+function byteLength(body: StompBody | undefined): number {
+  if (body === undefined) return 0;
+  if (typeof body !== "string") return body.length;
+  let bytes = body.length;
+  for (let i = 0; i < body.length; i++) {
+    const code = body.charCodeAt(i);
+    if (code < 0x80) continue;
+    // 2 bytes below U+0800, 3 for the rest of the BMP, 4 for a surrogate pair (2 per unit).
+    bytes += code < 0x800 ? 1 : code >= 0xd800 && code < 0xe000 ? 1 : 2;
+  }
+  return bytes;
+}
 
 /**
  * The outbox of one client.
