@@ -81,26 +81,6 @@ export interface StompOutboxLimits {
 }
 
 /**
-<<<<<<< HEAD
-=======
- * Options of calls that may wait for a RECEIPT.
- *
- * @example
- * ```ts
- * import type { StompReceiptOptions } from "./options.ts";
- * const options: StompReceiptOptions = { receipt: true, timeout: 2000 };
- * ```
- */
-export interface StompReceiptOptions {
-  /** Ask for a RECEIPT and wait for it (`true` generates an id). */
-  readonly receipt?: boolean | string;
-  /** Milliseconds to wait for the receipt. */
-  readonly timeout?: number;
-  /** Aborts the wait for the receipt. */
-  readonly signal?: AbortSignal;
-}
-
-/**
  * Options of `AsyncStomp.send`. `timeout` and `signal` bound the whole call: waiting for room in
  * the outbox, for a connection, and for the RECEIPT across resends. Without `timeout` the wait for
  * a connection is bounded by `reconnectWait` and each wait for a RECEIPT by `receiptTimeout`.
@@ -123,7 +103,6 @@ export interface StompSendCallOptions extends StompReceiptOptions {
 }
 
 /**
->>>>>>> 3fba6ff (AsyncStomp: calls wait out a reconnect in call order (ConnectionGate), receipted sends are resent after a loss with a stable stompest-publish-id and a stompest-resend count (PublishOutbox, bounded in messages and bytes), lost transactions fail with StompTransactionLostError; test broker fault dropOnSend (before/after storing))
  * {@link AsyncStompOptions} with every default filled in.
  *
  * @example
@@ -133,30 +112,23 @@ export interface StompSendCallOptions extends StompReceiptOptions {
  * console.log(options.receiptTimeout); // 10000
  * ```
  */
-<<<<<<< HEAD
-export type ResolvedAsyncStompOptions = Required<Omit<AsyncStompOptions, "ticker" | "thresholds">> & {
-  ticker: StompTicker;
-};
+export type ResolvedAsyncStompOptions =
+  & Required<Omit<AsyncStompOptions, "ticker" | "thresholds" | "outbox">>
+  & { ticker: StompTicker; outbox: Required<StompOutboxLimits> };
 // Defined beside the other waits so that both clients share it; exported from here as before.
 export type { StompReceiptOptions };
-
-const ASYNC_KEYS = ["reconnect", "receiptTimeout", "heartBeatFactors", "thresholds", "ticker"] as const;
-=======
-export type ResolvedAsyncStompOptions =
-  & Required<Omit<AsyncStompOptions, "ticker" | "outbox">>
-  & { ticker: StompTicker; outbox: Required<StompOutboxLimits> };
 
 const ASYNC_KEYS = [
   "reconnect",
   "receiptTimeout",
   "heartBeatFactors",
+  "thresholds",
   "ticker",
   "whileReconnecting",
   "reconnectWait",
   "retry",
   "outbox",
 ] as const;
->>>>>>> 3fba6ff (AsyncStomp: calls wait out a reconnect in call order (ConnectionGate), receipted sends are resent after a loss with a stable stompest-publish-id and a stompest-resend count (PublishOutbox, bounded in messages and bytes), lost transactions fail with StompTransactionLostError; test broker fault dropOnSend (before/after storing))
 
 /**
  * The options without the async client's own keys: what is left is for {@link StompConfig}, which
