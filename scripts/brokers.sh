@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# brokers.sh start|stop|kill [all|rabbitmq|activemq] - the real brokers the integration tests talk to.
+# brokers.sh start|stop|kill [all|rabbitmq|activemq|stompserver] - the real brokers the integration tests talk to.
 #   start  install if missing (apt, Debian 12), configure, start (no systemd), wait until a real STOMP CONNECT
 #          answers CONNECTED, print the endpoints. Idempotent: a broker that is up with the current config is left
 #          alone (a fast no-op). RESET=1 wipes broker state first (queues, messages; users are re-created): CI does,
@@ -10,15 +10,20 @@
 # Loopback only. Needs root (CI runs it as root; otherwise it re-runs itself with `sudo -n`).
 # Env: RESET=1, START_TIMEOUT (seconds per readiness wait, default 90).
 set -euo pipefail
-usage() { echo "usage: $0 start|stop|kill [all|rabbitmq|activemq]" >&2; exit 2; }
+usage() { echo "usage: $0 start|stop|kill [all|rabbitmq|activemq|stompserver]" >&2; exit 2; }
 ACTION=${1:-}; WHICH=${2:-all}
 case "$ACTION" in start|stop|kill) ;; *) usage;; esac
-case "$WHICH" in all|rabbitmq|activemq) ;; *) usage;; esac
+case "$WHICH" in all|rabbitmq|activemq|stompserver) ;; *) usage;; esac
 if [ "$(id -u)" != 0 ]; then
   command -v sudo >/dev/null && sudo -n true 2>/dev/null &&
     exec sudo -n env RESET="${RESET:-0}" START_TIMEOUT="${START_TIMEOUT:-90}" bash "$0" "$@"
   echo "$0: must run as root (or with password-less sudo)" >&2; exit 1
 fi
+
+# A caller's descriptors must not reach the brokers: `flock -x LOCK cmd` runs cmd with its lock open as fd 3, and a
+# broker started with that descriptor held the broker lock for as long as it ran (every other run waited on it).
+# The caller's flock process keeps its own copy, so closing ours does not release its lock. (255: bash's script.)
+for fd in /proc/$$/fd/*; do fd=${fd##*/}; case $fd in 0|1|2|255) ;; *) eval "exec $fd>&-";; esac; done
 
 TLS=/etc/stomp-test-tls; RMQ_DB=/var/lib/rabbitmq/mnesia; RMQ_PID=$RMQ_DB/rabbit@localhost.pid
 RMQ_LOG=/var/log/rabbitmq/rabbit@localhost.log
@@ -110,6 +115,79 @@ stomp_mtls_ok() { [ "$(printf 'CONNECT\naccept-version:1.2\nhost:%s\nlogin:guest
   timeout 5 openssl s_client -quiet -connect "127.0.0.1:$1" -CAfile $TLS/ca.pem -cert $TLS/client.pem \
   -key $TLS/client.key -verify_return_error 2>/dev/null | head -c 9)" = CONNECTED ]; }
 
+# ======================================================================= stompserver (the third broker)
+# Debian's stompserver 0.9.9 (Ruby, STOMP 1.0 only): an implementation independent of the other two, for the 1.0
+# column of the integration tests. 127.0.0.1:61633 (61613 is RabbitMQ's), logins guest/guest and stomp/stomp, queues
+# in memory (its file queue takes the whole broker down when a client-ack consumer leaves holding a message that
+# never was queued). Its client acks are broken beyond that (see tests/integration/sync_helpers.ts).
+# Debian 12's /usr/bin/stompserver dies at the first connection on Ruby >= 3.0 ("class variable access from
+# toplevel (RuntimeError)"): the launcher below does what it does, setting the handler's class variables with
+# class_variable_set, and stays in the foreground (we daemonize it: setsid, its own log, no descriptor of ours).
+SS_PORT=61633; SS_DIR=/var/lib/stompserver; SS_LOGDIR=/var/log/stompserver; SS_LOG=$SS_LOGDIR/stompest.log
+SS_RUN=/run/stompserver; SS_PID=$SS_RUN/stompest.pid; SS_CONF=/etc/stompserver/stompest.conf
+SS_LAUNCHER=/usr/local/lib/stompest/stompserver.rb; SS_ETC=/etc/stompserver/stompest
+ss_pid() { local p; p=$(cat $SS_PID 2>/dev/null) && alive "$p" && grep -qs "$SS_LAUNCHER" "/proc/$p/cmdline" &&
+  echo "$p"; }
+ss_ready() { stomp_ok $SS_PORT localhost; }
+# ss_down kill|stop: SIGKILL, or SIGTERM (Ruby exits at once) with SIGKILL after 10 s
+ss_down() { local p; p=$(ss_pid) || { log "stompserver: not running"; rm -f $SS_PID; return 0; }
+  if [ "$1" = kill ]; then log "stompserver: kill -KILL $p"; kill -KILL "$p"
+  else log "stompserver: kill -TERM $p"; kill -TERM "$p"
+    for _ in $(seq 100); do alive "$p" || break; sleep 0.1; done; alive "$p" && kill -KILL "$p"; fi
+  wait_gone "$p"; rm -f $SS_PID; log "stompserver: stopped"; }
+ss_start() { CHANGED=0; BLOGS=("$SS_LOG")
+  put $SS_LAUNCHER root <<'EOF'
+# /usr/bin/stompserver for Ruby >= 3.0 (written by stompest's scripts/brokers.sh)
+require 'etc'
+require 'yaml'
+require 'optparse'
+require 'stomp_server'
+$STOMP_SERVER = true
+$stdout.sync = true
+# Written for Ruby 1.8, where Hash#select returned [key, value] pairs: since 1.9 it returns a Hash, which this
+# indexed with a number (nil), so every ACK that should hand out the next queued message raised and closed the
+# connection with an ERROR. The same code with the pairs made explicit.
+class StompServer::QueueManager
+  def send_a_backlog(connection)
+    possible = @queues.select { |dest, users| @qstore.message_for?(dest) && users.detect { |u| u.connection == connection } }.to_a
+    return if possible.empty?
+    dest, users = possible[rand(possible.length)]
+    send_to_user(@qstore.dequeue(dest), users.find { |u| u.connection == connection })
+  end
+end
+EventMachine.run do
+  config = StompServer::Configurator.new
+  stomp = StompServer::Run.new(config.opts)
+  stomp.start
+  handler = StompServer::Protocols::Stomp
+  { auth_required: stomp.auth_required, queue_manager: stomp.queue_manager, topic_manager: stomp.topic_manager,
+    stompauth: stomp.stompauth }.each { |name, value| handler.class_variable_set(:"@@#{name}", value) }
+  puts "Stomp protocol handler starting on #{config.opts[:host]} port #{config.opts[:port]}"
+  EventMachine.start_server(config.opts[:host], config.opts[:port], handler)
+end
+EOF
+  put $SS_CONF root <<EOF
+:daemon: false
+:working_dir: $SS_DIR
+:logdir: $SS_LOGDIR
+:pidfile: $SS_PID
+:queue: memory
+:auth: true
+:etcdir: $SS_ETC
+:host: 127.0.0.1
+:port: $SS_PORT
+:user: stompserver
+:group: stompserver
+EOF
+  put $SS_ETC/.passwd root <<<$'guest:guest\nstomp:stomp'
+  if [ $CHANGED = 0 ] && [ "$RESET" != 1 ] && ss_pid >/dev/null && ss_ready; then log "stompserver: already up"; return; fi
+  ss_down stop   # a config change, RESET=1, or a process that does not answer
+  install -d -o stompserver -g stompserver $SS_RUN $SS_DIR $SS_LOGDIR
+  log "stompserver: starting on 127.0.0.1:$SS_PORT"
+  # It writes its pid file itself, after dropping to the stompserver user.
+  setsid ruby $SS_LAUNCHER -C $SS_CONF </dev/null >>$SS_LOG 2>&1 9>&- &
+  wait_until "stompserver stomp $SS_PORT (1.0)" ss_ready; }
+
 # ======================================================================= stop / kill
 if [ "$ACTION" != start ]; then
   if want rabbitmq && type -P rabbitmqctl >/dev/null; then
@@ -129,12 +207,14 @@ if [ "$ACTION" != start ]; then
     else log "ActiveMQ: not running"; fi
     rm -f $AMQ_PID $AMQ_PID.stop
   fi
+  want stompserver && ss_down "$ACTION"
   exit 0
 fi
 
 # ======================================================================= start
 # ---- packages (policy-rc.d keeps the packages' init scripts from starting brokers with their default config)
 pkgs=(openssl); want rabbitmq && pkgs+=(rabbitmq-server); want activemq && pkgs+=(activemq)
+want stompserver && pkgs+=(stompserver)
 miss=(); for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || miss+=("$p"); done
 if [ ${#miss[@]} -gt 0 ]; then
@@ -309,6 +389,8 @@ EOF
   fi
 fi
 
+want stompserver && ss_start
+
 want rabbitmq && cat <<EOF
 RabbitMQ $(dpkg-query -W -f='${Version}' rabbitmq-server 2>/dev/null): stomp://127.0.0.1:61613  stomp+ssl://127.0.0.1:61614
   ws://127.0.0.1:15674/ws  wss://127.0.0.1:15673/ws  host header "/" (or "test-vhost"); guest/guest (loopback only), stomp/stomp
@@ -319,5 +401,9 @@ ActiveMQ $(dpkg-query -W -f='${Version}' activemq 2>/dev/null): stomp://127.0.0.
   stomp+ssl://127.0.0.1:61626 requires a client certificate signed by the test CA ($TLS/client.pem, client.key)
   host header ignored; anonymous, admin/admin, guest/guest, stomp/stomp; no WebSocket connector in Debian's build
   log: $AMQ_BASE/console.log
+EOF
+want stompserver && cat <<EOF
+stompserver $(dpkg-query -W -f='${Version}' stompserver 2>/dev/null): stomp://127.0.0.1:$SS_PORT  (STOMP 1.0 only); guest/guest, stomp/stomp
+  log: $SS_LOG
 EOF
 echo "TLS CA: $TLS/ca.pem"

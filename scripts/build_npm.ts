@@ -25,6 +25,7 @@ const ENTRIES = {
   browser: "browser.ts",
   testingNode: "src/testing/node.ts",
   testing: "src/testing/mod.ts",
+  cli: "src/cli/node.ts",
 } as const;
 
 const COMPILER_OPTIONS: ts.CompilerOptions = {
@@ -41,6 +42,9 @@ const COMPILER_OPTIONS: ts.CompilerOptions = {
   types: [],
   strict: true,
   declaration: true,
+  // Declarations tagged `@internal` (what the async client hands its subscriptions) stay out of the
+  // package's types: users cannot reach them anyway.
+  stripInternal: true,
   allowImportingTsExtensions: true,
   rewriteRelativeImportExtensions: true,
   isolatedModules: true,
@@ -80,6 +84,8 @@ function packageJson(version: string): Record<string, unknown> {
       },
       "./package.json": "./package.json",
     },
+    // `npx stompest ...`: the CLI under Node (the shebang is kept by the compiler).
+    bin: { stompest: out(ENTRIES.cli, ".js") },
     main: out(ENTRIES.node, ".js"),
     types: out(ENTRIES.node, ".d.ts"),
     files: ["esm/", "README.md", "LICENSE"],
@@ -252,6 +258,16 @@ function verify(): string[] {
   if (deno.length > 0) throw new Error(`the Node entry reaches Deno globals in ${deno.join(", ")}`);
   notes.push(`node entry: ${node.files.size} modules, no Deno; imports ${[...node.bare].sort().join(", ")}`);
 
+  const cli = graph(at(ENTRIES.cli, ".js"));
+  const cliDeno = [...cli.files].filter(([, f]) => f.namesDeno).map(([file]) => rel(file));
+  if (cliDeno.length > 0) throw new Error(`the Node CLI reaches Deno globals in ${cliDeno.join(", ")}`);
+  const cliBare = [...cli.bare].filter((s) => !s.startsWith("node:"));
+  if (cliBare.length > 0) throw new Error(`the Node CLI imports ${cliBare.join(", ")}`);
+  if (!Deno.readTextFileSync(at(ENTRIES.cli, ".js")).startsWith("#!/usr/bin/env node\n")) {
+    throw new Error(`${ENTRIES.cli}: the bin lost its shebang`);
+  }
+  notes.push(`cli (bin): ${cli.files.size} modules, no Deno, a #!/usr/bin/env node line`);
+
   for (const source of [ENTRIES.browser, ENTRIES.testing]) {
     const browser = graph(at(source, ".js"));
     const builtins = [...browser.bare].filter((s) => s.startsWith("node:"));
@@ -277,8 +293,13 @@ function verify(): string[] {
     const types = graph(at(source, ".d.ts"));
     const bare = [...types.bare].filter((s) => !s.startsWith("node:"));
     if (bare.length > 0) throw new Error(`${source}: declarations import ${bare.join(", ")}`);
+    // What the client hands its subscriptions is tagged @internal and stripped: none may be left.
+    const leaked = [...types.files.keys()].filter((file) =>
+      Deno.readTextFileSync(file).includes("@internal")
+    );
+    if (leaked.length > 0) throw new Error(`@internal declarations left in ${leaked.map(rel).join(", ")}`);
   }
-  notes.push("declarations: every relative import resolves to a .d.ts in the package");
+  notes.push("declarations: every relative import resolves to a .d.ts in the package; no @internal one");
   return notes;
 }
 

@@ -45,7 +45,7 @@ fi
 listing=$(tar -tzf "$tarball" | sort)
 has() { grep -qx "package/$1" <<<"$listing"; }
 for file in package.json README.md LICENSE esm/src/node.js esm/src/node.d.ts esm/browser.js esm/browser.d.ts \
-  esm/src/testing/node.js esm/src/testing/mod.js; do
+  esm/src/testing/node.js esm/src/testing/mod.js esm/src/cli/node.js; do
   check "tarball has $file" has "$file"
 done
 no_sources() { ! grep -E '\.ts$' <<<"$listing" | grep -vE '\.d\.ts$'; }
@@ -90,6 +90,28 @@ await assert.rejects(connect("tcp://127.0.0.1:1", { connectTimeout: 2000 }), Sto
 console.log(`node ESM: ${Object.keys(stompest).length} exports`);
 EOF
 check "plain Node ESM: import from \"stompest\" and \"stompest/testing\", tcp:// works" node node-esm.mjs
+
+# --- the CLI: `npx stompest` from the package's bin -----------------------------------------------
+cli_help() {
+  local out
+  out=$(npx --no-install stompest --help) || return 1
+  grep -q '^Usage: stompest COMMAND' <<<"$out" && grep -q '^  subscribe ' <<<"$out"
+}
+check "npx stompest --help prints the commands" cli_help
+cli_command_help() { npx --no-install stompest send --help | grep -q '^Usage: stompest send'; }
+check "npx stompest send --help" cli_command_help
+# status N CMD...: CMD exits with status N (and prints why on standard error).
+status() {
+  local want=$1 got
+  shift
+  "$@" >/dev/null 2>"$work/cli.err"
+  got=$?
+  [ "$got" = "$want" ] || { echo "exit $got, expected $want"; cat "$work/cli.err"; return 1; }
+  [ "$want" = 0 ] || [ -s "$work/cli.err" ]
+}
+check "npx stompest with an unknown option exits 1" status 1 npx --no-install stompest send --bogus
+check "npx stompest info on a dead port exits 2 (node:net connector, no broker needed)" \
+  status 2 npx --no-install stompest info tcp://127.0.0.1:1 --timeout 2000
 
 # --- the browser/default condition: never loads node: modules -------------------------------------
 cat >browser-esm.mjs <<'EOF'

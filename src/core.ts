@@ -10,8 +10,10 @@ export * from "./errors.ts";
 export * from "./protocol/mod.ts";
 export * from "./connection/mod.ts";
 export { Stomp } from "./sync/client.ts";
+export { StompUnconfirmedSends } from "./sync/unconfirmed.ts";
 export { AsyncStomp, type AsyncStompOptions, connect, type StompReceiptOptions } from "./async/client.ts";
 export { type StompAckCallOptions, StompMessage } from "./async/message.ts";
+export type { StompOutboxLimits, StompSendCallOptions } from "./async/options.ts";
 export {
   StompAsyncSubscription,
   type StompMessageFailedHandler,
@@ -19,7 +21,12 @@ export {
   type StompSubscribeOptions,
 } from "./async/subscription.ts";
 export type { StompClientState, StompStatusEvent } from "./async/status.ts";
-export { type StompHeartBeatFactors, type StompTicker, timerTicker } from "./async/heartbeat.ts";
+export {
+  type StompHeartBeatFactors,
+  type StompHeartBeatThresholds,
+  type StompTicker,
+  timerTicker,
+} from "./async/heartbeat.ts";
 export {
   defaultTicker,
   type StompTickerWorker,

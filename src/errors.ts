@@ -38,10 +38,16 @@ export class StompError extends Error {
 export class StompFrameError extends StompError {
   /** The parser limit that was exceeded, when that is the reason. */
   readonly limit?: string;
+  /**
+   * From a parser: how many frames and heart-beats it had queued, and not yet handed out, when it
+   * met this bad frame. Taking that many before handling the error keeps the stream's order.
+   */
+  readonly queuedBefore?: number;
   /** Builds the error; `limit` names an exceeded parser limit. */
-  constructor(message: string, options?: ErrorOptions & { limit?: string }) {
+  constructor(message: string, options?: ErrorOptions & { limit?: string; queuedBefore?: number }) {
     super(message, options);
     this.limit = options?.limit;
+    this.queuedBefore = options?.queuedBefore;
   }
 }
 
@@ -72,8 +78,26 @@ export class StompConnectionError extends StompError {}
 export class StompTlsHandshakeError extends StompConnectionError {}
 
 /**
- * Connecting gave up: the failover sequence ran out of attempts, or a connect/CONNECTED wait timed
- * out. `attempts` counts the tries when the failover sequence is the reason.
+ * Why one broker of a failover URI could not be connected to (see {@link StompConnectTimeout.failures}).
+ *
+ * @example
+ * ```ts
+ * import type { StompBrokerFailure } from "./errors.ts";
+ * const failure: StompBrokerFailure = { broker: "tcp://a:61613", error: new Error("Connection refused") };
+ * ```
+ */
+export interface StompBrokerFailure {
+  /** The broker's URI, e.g. `tcp://127.0.0.1:61613`. */
+  readonly broker: string;
+  /** Its last failure: a refused or timed-out connection, no CONNECTED in time, an ERROR reply (a `StompProtocolError` with the frame). */
+  readonly error: unknown;
+}
+
+/**
+ * Connecting gave up: the failover sequence ran out of attempts (an attempt is a pass over every broker
+ * of the URI), or a connect/CONNECTED wait timed out. `attempts` counts the passes when the failover
+ * sequence is the reason, and `failures` then holds each broker's last failure (an ERROR reply is
+ * kept there as the `StompProtocolError` carrying the frame, and is the `cause` when there was one).
  *
  * @example
  * ```ts
@@ -83,12 +107,44 @@ export class StompTlsHandshakeError extends StompConnectionError {}
  * ```
  */
 export class StompConnectTimeout extends StompConnectionError {
-  /** How many connect attempts were made, when known. */
+  /** How many connect attempts (passes over the broker list) were made, when known. */
   readonly attempts?: number;
-  /** Builds the error; `attempts` counts the tries made. */
-  constructor(message: string, options?: ErrorOptions & { attempts?: number }) {
+  /** Each broker's last failure, in the order the brokers were last tried, when the sequence ran out. */
+  readonly failures?: readonly StompBrokerFailure[];
+  /** Builds the error; `attempts` counts the passes made, `failures` says why each broker failed. */
+  constructor(
+    message: string,
+    options?: ErrorOptions & { attempts?: number; failures?: readonly StompBrokerFailure[] },
+  ) {
     super(message, options);
     this.attempts = options?.attempts;
+    if (options?.failures) this.failures = Object.freeze([...options.failures]);
+  }
+}
+
+/**
+ * A transaction was open when its connection was lost: the broker dropped it, so none of the frames
+ * sent in it were committed, and none of them is sent again outside it. Begin a new transaction.
+ *
+ * @example
+ * ```ts
+ * import { StompTransactionLostError } from "./errors.ts";
+ * const e = new StompTransactionLostError("tx-1");
+ * console.log(e.transaction, e instanceof Error); // "tx-1" true
+ * ```
+ */
+export class StompTransactionLostError extends StompConnectionError {
+  /** The transaction that is gone. */
+  readonly transaction: string;
+  /** Builds the error for `transaction`; `cause` is why the connection was lost. */
+  constructor(transaction: string, options?: ErrorOptions) {
+    super(
+      `transaction ${
+        JSON.stringify(transaction)
+      } was lost with its connection: nothing sent in it was committed`,
+      options,
+    );
+    this.transaction = transaction;
   }
 }
 
@@ -107,13 +163,23 @@ export class StompCancelledError extends StompError {}
 
 /**
  * A subscription's consumer fell behind with auto acks and its bounded buffer filled: the
- * subscription fails rather than growing without bound.
+ * subscription fails rather than growing without bound (the client's other subscriptions go on).
+ * Messages the broker still sent it after that were auto-acked, so they are lost: `dropped` counts
+ * them, up to the broker's confirmation of the UNSUBSCRIBE.
  *
  * @example
  * ```ts
  * import { StompSlowConsumerError } from "./errors.ts";
- * const e = new StompSlowConsumerError("buffer of 1000 messages full");
- * console.log(e.name); // "StompSlowConsumerError"
+ * const e = new StompSlowConsumerError("buffer of 1000 messages full; 12 dropped", { dropped: 12 });
+ * console.log(e.name, e.dropped); // "StompSlowConsumerError" 12
  * ```
  */
-export class StompSlowConsumerError extends StompError {}
+export class StompSlowConsumerError extends StompError {
+  /** Messages that arrived after the buffer was full and were not handed to the application. */
+  readonly dropped: number;
+  /** Builds the error; `dropped` counts the messages lost after the overflow (default 0). */
+  constructor(message: string, options?: ErrorOptions & { dropped?: number }) {
+    super(message, options);
+    this.dropped = options?.dropped ?? 0;
+  }
+}

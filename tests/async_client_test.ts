@@ -84,14 +84,19 @@ Deno.test("send while not connected is a StompConnectionError", async () => {
   await assert.rejects(c.send("/queue/a", "x"), StompConnectionError);
 });
 
-Deno.test("ERROR on connect rejects with StompProtocolError carrying the frame", async () => {
+Deno.test("ERROR on connect: out of attempts, StompConnectTimeout keeps the ERROR frame as its cause", async () => {
   await using broker = new StompTestBroker();
   broker.faults.errorOnConnect = "go away";
   const c = client(broker);
   const error = await c.connect().catch((e) => e);
-  assert.ok(error instanceof StompProtocolError, String(error));
-  assert.equal(error.frame?.command, "ERROR");
-  assert.equal(error.frame?.headers.message, "go away");
+  assert.ok(error instanceof StompConnectTimeout, String(error));
+  assert.equal(error.attempts, 1);
+  assert.match(error.message, /after 1 attempt .*go away/);
+  const cause = error.cause;
+  assert.ok(cause instanceof StompProtocolError, String(cause));
+  assert.equal(cause.frame?.command, "ERROR");
+  assert.equal(cause.frame?.headers.message, "go away");
+  assert.deepEqual(error.failures?.map((f) => [f.broker, f.error]), [["tcp://test:1", cause]]);
   assert.ok(!String(error.message).includes("guest"), "no passcode in the message");
 });
 
@@ -135,6 +140,36 @@ Deno.test("failover to a second broker after a drop, with the subscription repla
   await b.waitFor("ACK");
   await c.disconnect();
 });
+
+for (const [fault, what] of [["errorOnConnect", "answers ERROR"], ["blackHole", "never answers"]] as const) {
+  Deno.test(`reconnect: a broker that ${what} is passed over for the next one`, async () => {
+    await using a = new StompTestBroker();
+    await using b = new StompTestBroker();
+    const connector = StompTestBroker.route({ "tcp://a:1": a.connector, "tcp://b:2": b.connector });
+    const c = new AsyncStomp(
+      "failover:(tcp://a:1,tcp://b:2)?randomize=false&initialReconnectDelay=1&maxReconnectAttempts=0",
+      { connector, login: "guest", passcode: "guest", connectedTimeout: 500 },
+    );
+    await c.connect();
+    const events = c.status();
+    if (fault === "errorOnConnect") a.faults.errorOnConnect = "not now";
+    else a.faults.blackHole = true;
+    await a.drop();
+    const seen = await statusUntil(events, (e) => e.type === "connected");
+    const last = seen.at(-1);
+    assert.equal(last?.type === "connected" && last.broker.host, "b");
+    const errors = seen.filter((e) => e.type === "error").map((e) => e.type === "error" && e.error);
+    assert.equal(errors.length, 1, "one failure reported, for a");
+    assert.ok(
+      fault === "errorOnConnect"
+        ? errors[0] instanceof StompProtocolError
+        : errors[0] instanceof StompConnectTimeout,
+      String(errors[0]),
+    );
+    await c.send("/queue/moved", "x", {}, { receipt: true });
+    await c.disconnect();
+  });
+}
 
 Deno.test("replay after a forced drop keeps headers and order; none after a clean disconnect", async () => {
   await using broker = new StompTestBroker();
@@ -274,11 +309,17 @@ Deno.test("slow consumer: a full auto-ack buffer fails the subscription after th
   await broker.waitFor("UNSUBSCRIBE");
   assert.equal(sub.ended, true);
   const got: string[] = [];
-  await assert.rejects(async () => {
+  const error = await (async () => {
     for await (const msg of sub) got.push(msg.text());
-  }, StompSlowConsumerError);
+  })().catch((e) => e);
+  assert.ok(error instanceof StompSlowConsumerError, String(error));
   assert.deepEqual(got, ["m0", "m1", "m2", "m3", "m4"]);
+  // m5 overflowed; m6 and m7 came after: none of the three is lost without a count.
+  assert.equal(error.dropped, 3);
+  assert.match(error.message, /3 messages arrived after that/);
+  assert.equal(sub.dropped, 3);
   await assert.rejects(sub.closed, StompSlowConsumerError);
+  assert.equal(c.connected, true, "the client goes on");
   await c.disconnect();
 });
 

@@ -20,25 +20,33 @@ function playback(...values: number[]): () => number {
   };
 }
 
-/** Takes exactly `expected.length` steps, checks them, then expects the timeout with `attempts` tries. */
+/**
+ * Takes exactly `expected.length` steps (passes of `perPass` brokers), checks each step's delay, broker
+ * and attempt (its pass), then expects the timeout counting the passes as attempts.
+ */
 function expectSequence(
   steps: Iterator<StompFailoverAttempt>,
   expected: Array<[number, StompBroker]>,
+  perPass = 1,
 ): void {
+  assert.equal(expected.length % perPass, 0, "whole passes");
   for (const [i, [delay, broker]] of expected.entries()) {
     const step = steps.next();
     assert.equal(step.done, false, `step ${i} ended early`);
     assert.deepEqual(
-      { delay: step.value.delay, broker: { ...step.value.broker } },
-      { delay, broker },
+      { delay: step.value.delay, broker: { ...step.value.broker }, attempt: step.value.attempt },
+      { delay, broker, attempt: Math.floor(i / perPass) + 1 },
       `step ${i}`,
     );
-    assert.equal(step.value.attempt, i + 1);
   }
+  const passes = expected.length / perPass;
   assert.throws(() => steps.next(), (e) => {
     assert.ok(e instanceof StompConnectTimeout);
-    assert.equal(e.attempts, expected.length);
-    assert.match(e.message, new RegExp(`after ${expected.length} attempts?`));
+    assert.equal(e.attempts, passes);
+    assert.match(
+      e.message,
+      new RegExp(`after ${passes} attempts? \\(${expected.length} tr(y|ies) over ${perPass} brokers?`),
+    );
     return true;
   });
 }
@@ -207,10 +215,10 @@ Deno.test("uri: prints as its text in JSON and console output", () => {
 
 // --- the sequence (stompest's StompFailoverTest, extended) ---
 
-Deno.test("transport: startup limit, then maxReconnectAttempts once connected (backoff)", () => {
+Deno.test("transport: startup limit, then maxReconnectAttempts once connected (backoff), in passes", () => {
   const failover = new StompFailoverTransport(
     "failover:tcp://remote1:61615,tcp://localhost:61616,tcp://remote2:61617?randomize=false," +
-      "startupMaxReconnectAttempts=3,initialReconnectDelay=7,backOffMultiplier=3.0,maxReconnectAttempts=1",
+      "startupMaxReconnectAttempts=1,initialReconnectDelay=7,backOffMultiplier=3.0,maxReconnectAttempts=0",
   );
   assert.equal(failover.retryLimit, "startupMaxReconnectAttempts");
   expectSequence(failover[Symbol.iterator](), [
@@ -218,16 +226,33 @@ Deno.test("transport: startup limit, then maxReconnectAttempts once connected (b
     [7, tcp("localhost", 61616)],
     [21, tcp("remote2", 61617)],
     [63, tcp("remote1", 61615)],
-  ]);
+    [189, tcp("localhost", 61616)],
+    [567, tcp("remote2", 61617)],
+  ], 3);
   failover.connected();
   assert.equal(failover.everConnected, true);
   assert.equal(failover.retryLimit, "maxReconnectAttempts");
-  expectSequence(failover[Symbol.iterator](), [[0, tcp("remote1", 61615)], [7, tcp("localhost", 61616)]]);
+  expectSequence(failover[Symbol.iterator](), [
+    [0, tcp("remote1", 61615)],
+    [7, tcp("localhost", 61616)],
+    [21, tcp("remote2", 61617)],
+  ], 3);
 });
 
-Deno.test("transport: delays are capped by maxReconnectDelay; maxReconnectAttempts=0 is one try", () => {
+Deno.test("transport: the defaults try every broker once at startup (one attempt = one pass)", () => {
+  for (let seed = 0; seed < 20; seed++) {
+    let x = seed / 20;
+    const random = () => (x = (x * 9301 + 0.49297) % 1);
+    const failover = new StompFailoverTransport("failover:(tcp://a:1,tcp://b:2,tcp://c:3)", { random });
+    const steps = failover[Symbol.iterator]();
+    assert.deepEqual(new Set(hosts(steps, 3)), new Set(["a", "b", "c"]), `seed ${seed}`);
+    assert.throws(() => steps.next(), (e) => e instanceof StompConnectTimeout && e.attempts === 1);
+  }
+});
+
+Deno.test("transport: delays are capped by maxReconnectDelay; maxReconnectAttempts=0 is one pass", () => {
   const failover = new StompFailoverTransport(
-    "failover:(tcp://remote1:61615,tcp://localhost:61616)?randomize=false,startupMaxReconnectAttempts=3," +
+    "failover:(tcp://remote1:61615,tcp://localhost:61616)?randomize=false,startupMaxReconnectAttempts=1," +
       "initialReconnectDelay=7,maxReconnectDelay=8,maxReconnectAttempts=0",
   );
   expectSequence(failover[Symbol.iterator](), [
@@ -235,21 +260,22 @@ Deno.test("transport: delays are capped by maxReconnectDelay; maxReconnectAttemp
     [7, tcp("localhost", 61616)],
     [8, tcp("remote1", 61615)],
     [8, tcp("localhost", 61616)],
-  ]);
+  ], 2);
   failover.connected();
-  expectSequence(failover[Symbol.iterator](), [[0, tcp("remote1", 61615)]]);
+  expectSequence(failover[Symbol.iterator](), [[0, tcp("remote1", 61615)], [7, tcp("localhost", 61616)]], 2);
 });
 
 Deno.test("transport: no exponential backoff keeps the initial delay", () => {
   const failover = new StompFailoverTransport(
-    "failover:(tcp://remote1:61615,tcp://localhost:61616)?randomize=false,startupMaxReconnectAttempts=2," +
+    "failover:(tcp://remote1:61615,tcp://localhost:61616)?randomize=false,startupMaxReconnectAttempts=1," +
       "initialReconnectDelay=3,useExponentialBackOff=false",
   );
   expectSequence(failover[Symbol.iterator](), [
     [0, tcp("remote1", 61615)],
     [3, tcp("localhost", 61616)],
     [3, tcp("remote1", 61615)],
-  ]);
+    [3, tcp("localhost", 61616)],
+  ], 2);
 });
 
 Deno.test("transport: without connected() every sequence keeps the startup limit and starts afresh", () => {
@@ -262,7 +288,7 @@ Deno.test("transport: without connected() every sequence keeps the startup limit
   assert.equal(failover.everConnected, false);
 });
 
-Deno.test("transport: default limits: one startup try, then retry forever with delays capped", () => {
+Deno.test("transport: default limits: one startup pass, then retry forever with delays capped", () => {
   const failover = new StompFailoverTransport("tcp://h:1");
   expectSequence(failover[Symbol.iterator](), [[0, tcp("h", 1)]]);
   failover.connected();
@@ -282,9 +308,13 @@ Deno.test("transport: a fractional multiplier grows the delay exactly", () => {
   ]]);
 });
 
-Deno.test("transport: startupMaxReconnectAttempts=-1 retries forever", () => {
+Deno.test("transport: startupMaxReconnectAttempts=-1 retries forever, one attempt per pass", () => {
   const steps = new StompFailoverTransport("tcp://h:1?startupMaxReconnectAttempts=-1")[Symbol.iterator]();
   for (let i = 1; i <= 500; i++) assert.equal(steps.next().value.attempt, i);
+  const two = new StompFailoverTransport("failover:(tcp://a:1,tcp://b:2)?startupMaxReconnectAttempts=-1")
+    [Symbol.iterator]();
+  const attempts = Array.from({ length: 6 }, () => two.next().value.attempt);
+  assert.deepEqual(attempts, [1, 1, 2, 2, 3, 3]);
 });
 
 Deno.test("transport: the timeout names the limit and carries the last error handed to next()", () => {
@@ -294,13 +324,13 @@ Deno.test("transport: the timeout names the limit and carries the last error han
   failover.connected();
   const steps = failover[Symbol.iterator]();
   steps.next();
-  steps.next(new Error("a refused"));
-  const last = new Error("b refused");
+  for (const host of ["a", "b", "a"]) steps.next(new Error(`${host} refused`));
+  const last = new Error("b refused again");
   assert.throws(() => steps.next(last), (e) => {
     assert.ok(e instanceof StompConnectTimeout);
     assert.equal(e.attempts, 2);
     assert.equal(e.cause, last);
-    assert.match(e.message, /after 2 attempts \(maxReconnectAttempts=1\)/);
+    assert.match(e.message, /after 2 attempts \(4 tries over 2 brokers; maxReconnectAttempts=1\)/);
     assert.match(e.message, /failover:\(tcp:\/\/a:1,tcp:\/\/b:2\)/);
     return true;
   });
@@ -319,14 +349,14 @@ Deno.test("transport: a bad URI throws from the constructor, not on iteration", 
 Deno.test("transport: priorityBackup puts local hosts first, in a stable order", () => {
   const failover = new StompFailoverTransport(
     "failover:tcp://remote1:61616,tcp://localhost:61616,tcp://127.0.0.1:61615,tcp://remote2:61616" +
-      "?startupMaxReconnectAttempts=3,priorityBackup=true,randomize=false",
+      "?startupMaxReconnectAttempts=0,priorityBackup=true,randomize=false",
   );
   expectSequence(failover[Symbol.iterator](), [
     [0, tcp("localhost", 61616)],
     [10, tcp("127.0.0.1", 61615)],
     [20, tcp("remote1", 61616)],
     [40, tcp("remote2", 61616)],
-  ]);
+  ], 4);
   const v6 = new StompFailoverTransport(
     "failover:tcp://r:1,tcp://[::1]:2,tcp://127.9.9.9:3?priorityBackup=true&randomize=false&startupMaxReconnectAttempts=-1",
   );

@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { StompFrameError } from "../src/errors.ts";
 import { StompFrame, StompHeartBeat } from "../src/protocol/frame.ts";
-import { DEFAULT_PARSER_LIMITS, StompParser, type StompParserLimits } from "../src/protocol/parser.ts";
+import {
+  DEFAULT_PARSER_LIMITS,
+  HEADER_ROOM_BYTES,
+  resolveParserLimits,
+  StompParser,
+  type StompParserLimits,
+} from "../src/protocol/parser.ts";
+import { StompFrameTooLargeError } from "../src/protocol/frame_too_large.ts";
 import { type StompVersion, VERSIONS } from "../src/protocol/spec.ts";
 
 const enc = new TextEncoder();
@@ -95,6 +102,8 @@ Deno.test("parser: the version defaults to 1.2 and limits to DEFAULT_PARSER_LIMI
   assert.deepEqual(parser.limits, DEFAULT_PARSER_LIMITS);
   const custom = new StompParser("1.0", { maxHeaderLines: 3 });
   assert.deepEqual(custom.limits, { ...DEFAULT_PARSER_LIMITS, maxHeaderLines: 3 });
+  // A body at its limit must be receivable: the default frame limit leaves room for the headers.
+  assert.equal(DEFAULT_PARSER_LIMITS.maxFrameBytes, DEFAULT_PARSER_LIMITS.maxBodyBytes + HEADER_ROOM_BYTES);
   assert.throws(() => new StompParser("2.0" as StompVersion), TypeError);
   assert.throws(() => (parser.version = "0.9" as StompVersion), TypeError);
   assert.equal(parser.version, "1.2");
@@ -606,8 +615,10 @@ Deno.test("parser: limits: raised as soon as exceeded by a never-ending frame (m
     }
   }
   // maxFrameBytes with a body that is within maxBodyBytes but pushes the frame over.
-  const parser = new StompParser("1.2", { ...small, maxBodyBytes: 1 << 20 });
-  const { error, fed } = feedUntilError(parser, "MESSAGE\n\n", 0x62, chunkSize);
+  // (A header block of 1.4 KB: the body's 4 KB are within maxBodyBytes when the frame passes 4 KB.)
+  const parser = new StompParser("1.2", { ...small, maxBodyBytes: 4096, maxHeaderLines: 100 });
+  const head = `MESSAGE\n${`h:${"v".repeat(90)}\n`.repeat(15)}\n`;
+  const { error, fed } = feedUntilError(parser, head, 0x62, chunkSize);
   assert.ok(frameError(/maxFrameBytes/, "maxFrameBytes")(error));
   assert.ok(fed <= 4096, `maxFrameBytes: error after ${fed} bytes`);
   // And the same with a header block that never ends.
@@ -649,7 +660,9 @@ Deno.test("parser: a caller reusing its chunk buffer after add() corrupts no par
   }
 });
 
-// --- split invariance -----------------------------------------------------------------------------
+// --- split invariance of bad input ---------------------------------------------------------------
+// Valid frames are generated in parser_split_test.ts; these streams hold the errors (and the frames
+// around them) whose recovery must not depend on where the chunks end.
 
 const binary = new Uint8Array(64).map((_, i) => (i * 37) % 256); // holds NUL, LF and CR bytes
 
@@ -742,7 +755,7 @@ function run(version: StompVersion, limits: Partial<StompParserLimits>, chunks: 
   return { items: items.map(describe), errors: errors.map((e) => e.message) };
 }
 
-Deno.test("parser: split at every byte boundary (and byte by byte) parses exactly as whole", () => {
+Deno.test("parser: bad input split at every byte boundary (and byte by byte) parses exactly as whole", () => {
   for (const [version, limits, wire] of streams) {
     const whole = run(version, limits, [wire]);
     assert.ok(whole.items.length >= 3, JSON.stringify(whole));
@@ -806,4 +819,99 @@ Deno.test("parser: the split-invariance streams hold what they claim", () => {
     "maxFrameBytes",
   ]);
   assert.equal(limited.items.length, 3);
+});
+
+// --- limits: consistent, settable, and a body over them a per-frame failure (issue 11 #4) -----------
+
+Deno.test("parser limits: resolved consistently, raised or lowered; bad ones are TypeErrors naming them", () => {
+  assert.deepEqual(resolveParserLimits(), DEFAULT_PARSER_LIMITS);
+  // Raised: a 128 MiB body limit carries a frame limit with room for its headers.
+  const raised = resolveParserLimits({ maxBodyBytes: 128 << 20 });
+  assert.equal(raised.maxFrameBytes, (128 << 20) + HEADER_ROOM_BYTES);
+  // Lowered: the frame limit alone binds the body too.
+  const lowered = resolveParserLimits({ maxFrameBytes: 8192, maxHeaderLines: 10, maxHeaderLineBytes: 512 });
+  assert.deepEqual(lowered, {
+    maxFrameBytes: 8192,
+    maxBodyBytes: 8192,
+    maxHeaderLines: 10,
+    maxHeaderLineBytes: 512,
+  });
+  assert.deepEqual(resolveParserLimits(lowered), lowered, "resolving twice changes nothing");
+  assert.throws(
+    () => resolveParserLimits({ maxFrameBytes: 100, maxBodyBytes: 200 }),
+    /maxFrameBytes \(100\) is below maxBodyBytes \(200\)/,
+  );
+  assert.throws(() => resolveParserLimits({ maxBodyBytes: -1 }), /maxBodyBytes must be a whole number/);
+  assert.throws(() => resolveParserLimits({ maxBodyBytes: 1.5 }), TypeError);
+  assert.throws(
+    () => resolveParserLimits({ maxBody: 1 } as Partial<StompParserLimits>),
+    /unknown parser limit "maxBody"/,
+  );
+  assert.throws(() => new StompParser("1.2", { maxHeaderLines: NaN }), TypeError);
+});
+
+Deno.test("parser limits: a body exactly at the default body limit is receivable (64 MiB + headers)", () => {
+  const parser = new StompParser("1.2");
+  const n = DEFAULT_PARSER_LIMITS.maxBodyBytes;
+  parser.add(bytes(`MESSAGE\ndestination:/queue/big\nmessage-id:1\nsubscription:0\ncontent-length:${n}\n\n`));
+  const body = new Uint8Array(1 << 20).fill(0x61);
+  for (let sent = 0; sent < n; sent += body.length) parser.add(body);
+  parser.add(Uint8Array.of(0));
+  const frame = parser.get();
+  assert.ok(frame instanceof StompFrame);
+  assert.equal(frame.body.length, n);
+});
+
+Deno.test("parser limits: a body over a limit is skipped unkept; the error carries the headers, then recovery", () => {
+  const headers = "MESSAGE\ndestination:/queue/a\nmessage-id:m-7\nsubscription:s-1\nack:a-7\n";
+  const big = "x".repeat(5000);
+  const cases: [string, string, number | undefined][] = [
+    [`${headers}content-length:${big.length}\n\n${big}\0`, "maxBodyBytes", big.length],
+    [`${headers}\n${big}\0`, "maxBodyBytes", undefined],
+  ];
+  for (const [wire, limit, bodyBytes] of cases) {
+    const whole = bytes(wire + "RECEIPT\nreceipt-id:after\n\n\0");
+    for (const chunking of [[whole], [...whole].map((b) => Uint8Array.of(b))]) {
+      const { items, errors } = feed(new StompParser("1.2", { maxBodyBytes: 4096 }), chunking);
+      assert.equal(errors.length, 1);
+      const error = errors[0];
+      assert.ok(error instanceof StompFrameTooLargeError, String(error));
+      assert.equal(error.limit, limit);
+      assert.equal(error.bodyBytes, bodyBytes);
+      assert.match(error.message, /^MESSAGE: .*4096 bytes \(maxBodyBytes\)/);
+      assert.equal(error.frame.command, "MESSAGE");
+      assert.equal(error.frame.headers["message-id"], "m-7");
+      assert.equal(error.frame.headers.ack, "a-7");
+      assert.equal(error.frame.body.length, 0);
+      assert.deepEqual(items.map(describe), ['1.2 RECEIPT [["receipt-id","after"]] []']);
+    }
+  }
+  // A header block over its limits has no complete headers to hand up: a plain StompFrameError.
+  const parser = new StompParser("1.2", { maxHeaderLines: 2 });
+  const error = (() => {
+    try {
+      parser.add(bytes("MESSAGE\na:1\nb:2\nc:3\n\n\0"));
+    } catch (e) {
+      return e;
+    }
+  })();
+  assert.ok(error instanceof StompFrameError && !(error instanceof StompFrameTooLargeError), String(error));
+  assert.equal(error.limit, "maxHeaderLines");
+});
+
+Deno.test("parser: an error's queuedBefore says where the bad frame stood among the frames of its chunk", () => {
+  const parser = new StompParser("1.2", { maxBodyBytes: 8 });
+  const wire = "RECEIPT\nreceipt-id:1\n\n\0\nMESSAGE\ncontent-length:20\n\n" + "x".repeat(20) +
+    "\0HELLO\n\n\0RECEIPT\nreceipt-id:2\n\n\0";
+  const error = (() => {
+    try {
+      parser.add(bytes(wire));
+    } catch (e) {
+      return e;
+    }
+  })();
+  const errors = badFrames(error);
+  // Before the oversized MESSAGE: a RECEIPT and a heart-beat; before HELLO, nothing more.
+  assert.deepEqual(errors.map((e) => [e.limit, e.queuedBefore]), [["maxBodyBytes", 2], [undefined, 2]]);
+  assert.equal(drain(parser).length, 3);
 });

@@ -4,6 +4,8 @@ import { StompProtocolError } from "../src/protocol/protocol_error.ts";
 import { StompFrame, StompHeartBeat } from "../src/protocol/frame.ts";
 import { SessionState, StompSession } from "../src/protocol/session.ts";
 import type { StompVersion } from "../src/protocol/spec.ts";
+import { StompFrameError } from "../src/errors.ts";
+import { closeConfirmsDisconnect } from "../src/protocol/broker_quirks.ts";
 
 const isProtocolError = (pattern?: RegExp) => (e: unknown) => {
   assert.ok(e instanceof StompProtocolError, `expected StompProtocolError, got ${e}`);
@@ -624,4 +626,70 @@ Deno.test("session: a replay the new broker refuses is refused whole, and every 
   s.close({ flush: false });
   connect("ActiveMQ/5.17.2");
   assert.deepEqual(s.replay().map((sub) => sub.id), ["b", "a", "c"]);
+});
+
+Deno.test("session 1.0: a header the broker would change or drop is refused before anything changes", () => {
+  const rabbit = connectedSession("1.0", { server: "RabbitMQ/3.10.8" });
+  for (const [i, value] of ["C:\\new", "a\\tb", "a\\\\b", " lead"].entries()) {
+    assert.throws(
+      () => rabbit.send("/queue/a", "x", { "x-v": value }, { receipt: `r-${i}` }),
+      (e: unknown) =>
+        e instanceof StompFrameError &&
+        /cannot be sent to RabbitMQ over STOMP 1\.0: RabbitMQ /.test(e.message),
+    );
+  }
+  // Nothing was remembered: the receipt ids are free, and a subscription was not kept.
+  rabbit.send("/queue/a", "x", { "x-v": "a:b" }, { receipt: "r-0" });
+  assert.throws(() => rabbit.subscribe("/queue/a", { selector: "x = '\\n'" }), StompFrameError);
+  assert.deepEqual([...rabbit], []);
+  const amq = connectedSession("1.0", { server: "ActiveMQ/5.17.2" });
+  assert.throws(() => amq.send("/queue/a", "x", { "x-v": "trail " }), StompFrameError);
+  amq.send("/queue/a", "x", { "x-v": "a\\tb" }); // ActiveMQ keeps what it does not decode
+  // Other brokers, and 1.1+ (which escapes), are not concerned.
+  connectedSession("1.0", { server: "Apollo/1.7" }).send("/queue/a", "x", { "x-v": "C:\\new" });
+  connectedSession("1.1", { server: "RabbitMQ/3.10.8" }).send("/queue/a", "x", { "x-v": "C:\\new" });
+});
+
+Deno.test("broker quirks: a clean close stands for the DISCONNECT receipt only on RabbitMQ Web-STOMP", () => {
+  assert.equal(closeConfirmsDisconnect("RabbitMQ/3.10.8", "ws"), true);
+  assert.equal(closeConfirmsDisconnect("RabbitMQ/3.10.8", "wss"), true);
+  assert.equal(closeConfirmsDisconnect("RabbitMQ/3.10.8", "tcp"), false);
+  assert.equal(closeConfirmsDisconnect("ActiveMQ/5.17.2", "ws"), false);
+  assert.equal(closeConfirmsDisconnect(undefined, "ws"), false);
+});
+
+Deno.test("late deliveries: RabbitMQ's ERROR for a subscription ended on this connection is recognised", () => {
+  const rabbit = connectedTo("RabbitMQ/3.10.8");
+  const { token } = rabbit.subscribe("/queue/a", { id: "s1" });
+  const { token: kept } = rabbit.subscribe("/queue/b", { id: "s2" });
+  const late = (tag: string, message = "Subscription not found") =>
+    new StompFrame("ERROR", { message }, `There is no current subscription with tag '${tag}'.`);
+  assert.equal(rabbit.lateDelivery(late("T_s1")), undefined, "s1 is still active: a real error");
+  rabbit.unsubscribe(token);
+  assert.equal(rabbit.lateDelivery(late("T_s1"))?.token, token);
+  assert.equal(rabbit.endedSubscription(token)?.destination, "/queue/a");
+  assert.equal(rabbit.lateDelivery(late("T_s2")), undefined, "s2 is active");
+  assert.equal(rabbit.endedSubscription(kept), undefined);
+  assert.equal(rabbit.lateDelivery(late("T_s1", "Something else")), undefined, "another message");
+  assert.equal(rabbit.lateDelivery(late("X_s1")), undefined, "an unknown tag kind");
+  // Another broker sending the same words is not trusted with it; a new connection forgets s1.
+  const other = connectedTo("ActiveMQ/5.17.2");
+  other.unsubscribe(other.subscribe("/queue/a", { id: "s1" }).token);
+  assert.equal(other.lateDelivery(late("T_s1")), undefined);
+  rabbit.close({ flush: false });
+  assert.equal(rabbit.endedSubscription(token), undefined);
+});
+
+Deno.test("late deliveries: a 1.0 subscription without id is found by its destination tag", () => {
+  const session = new StompSession({ version: "1.0", check: false });
+  session.connect({});
+  session.connected(new StompFrame("CONNECTED", { server: "RabbitMQ/3.10.8" }));
+  const { token } = session.subscribe("/queue/x y");
+  session.unsubscribe(token);
+  const error = new StompFrame(
+    "ERROR",
+    { message: "Subscription not found" },
+    "There is no current subscription with tag 'Q_/queue/x y'.",
+  );
+  assert.equal(session.lateDelivery(error)?.token, token);
 });

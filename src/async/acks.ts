@@ -5,14 +5,13 @@
  * @module
  */
 
-import { StompFrame } from "../protocol/frame.ts";
+import { getHeader, setHeader, toPairs } from "../protocol/command_checks.ts";
+import { StompFrame, type StompHeadersInit } from "../protocol/frame.ts";
 import type { StompSession } from "../protocol/session.ts";
 import { SPEC, type StompAckMode, type StompVersion } from "../protocol/spec.ts";
 import type { StompAckCallOptions } from "./message.ts";
 import { receiptId } from "./receipts.ts";
 import type { StompSubscribeOptions } from "./subscription.ts";
-
-type HeaderValues = Record<string, string | number | boolean | undefined>;
 
 /**
  * A handler's default ack mode: ack each message on its own; in 1.0, which lacks that mode, `client`.
@@ -31,30 +30,36 @@ export function individualAck(version: StompVersion): StompAckMode {
  * The ack mode, window and SUBSCRIBE headers of a subscription. With client acks the window is
  * told to the broker as its prefetch (`prefetch-count` for RabbitMQ, `activemq.prefetchSize`),
  * so it never sends more than the subscription may hold; a prefetch in `headers` wins and becomes
- * the window.
+ * the window. Headers may be a record or ordered pairs (kept in order, repeats included).
  *
  * @example
  * ```ts
  * import { subscribeHeaders } from "./acks.ts";
- * const { ack, window, headers } = subscribeHeaders("1.2", {}, { ack: "client", window: 10 });
- * console.log(ack, window, headers["prefetch-count"]); // "client" 10 10
+ * const { ack, window, headers } = subscribeHeaders("1.2", [["selector", "a = 1"]], { ack: "client", window: 10 });
+ * console.log(ack, window, headers); // "client" 10 [["selector", "a = 1"], ["ack", "client"], ["prefetch-count", "10"], ...]
  * ```
  */
 export function subscribeHeaders(
   version: StompVersion,
-  headers: Readonly<HeaderValues>,
+  headers: StompHeadersInit | undefined,
   options: StompSubscribeOptions,
-): { ack: StompAckMode; window: number; headers: HeaderValues } {
-  const ack =
-    (headers.ack ?? options.ack ?? (options.handler ? individualAck(version) : "auto")) as StompAckMode;
-  const given = headers["prefetch-count"] ?? headers["activemq.prefetchSize"];
-  const window = options.window ?? (given === undefined ? 100 : Number(given));
-  const h: HeaderValues = { ...headers, ack };
-  if (ack !== "auto" && given === undefined) {
-    h["prefetch-count"] = window;
-    h["activemq.prefetchSize"] = window;
+): { ack: StompAckMode; window: number; headers: [string, string][] } {
+  if (typeof options.ack === "boolean" && !options.handler) {
+    throw new TypeError(
+      `subscribe: ack: ${options.ack} says who acks a handler's messages; there is no handler`,
+    );
   }
-  return { ack, window, headers: h };
+  const mode = typeof options.ack === "string" ? options.ack : undefined;
+  let pairs = toPairs(headers);
+  const ack =
+    (getHeader(pairs, "ack") ?? mode ?? (options.handler ? individualAck(version) : "auto")) as StompAckMode;
+  const given = getHeader(pairs, "prefetch-count") ?? getHeader(pairs, "activemq.prefetchSize");
+  const window = options.window ?? (given === undefined ? 100 : Number(given));
+  pairs = setHeader(pairs, "ack", ack);
+  if (ack !== "auto" && given === undefined) {
+    pairs.push(["prefetch-count", String(window)], ["activemq.prefetchSize", String(window)]);
+  }
+  return { ack, window, headers: pairs };
 }
 
 /**

@@ -13,15 +13,22 @@
 import * as commands from "../protocol/commands.ts";
 import { StompConfig, type StompConfigOptions } from "../connection/config.ts";
 import type { StompClientConnectOptions } from "../connection/connect.ts";
-import { StompConnectionError } from "../errors.ts";
+import { StompConnectionError, StompTransactionLostError } from "../errors.ts";
+import { brokerQuirks, closeConfirmsDisconnect } from "../protocol/broker_quirks.ts";
+import type { StompFrameTooLargeError } from "../protocol/frame_too_large.ts";
 import { StompProtocolError } from "../protocol/protocol_error.ts";
 import { StompFailoverTransport } from "../protocol/failover.ts";
+import type { StompToken } from "../protocol/commands.ts";
 import type { StompBody, StompFrame, StompHeadersInit } from "../protocol/frame.ts";
 import { withContentLength } from "../protocol/send_headers.ts";
 import { StompSession } from "../protocol/session.ts";
-import { deadline } from "../connection/wait.ts";
+import { deadline, type StompWaitOptions } from "../connection/wait.ts";
 import { settleFrame, subscribeHeaders } from "./acks.ts";
 import { FailurePolicies } from "./failure_policy.ts";
+import { ConnectionGate } from "./gate.ts";
+import { PublishOutbox } from "./outbox.ts";
+import { withPublishId } from "../protocol/publish_headers.ts";
+import { OpenTransactions } from "./transactions.ts";
 import { ClientLifecycle } from "./lifecycle.ts";
 import type { StompAckCallOptions, StompMessage } from "./message.ts";
 import {
@@ -30,13 +37,21 @@ import {
   resolveAsyncOptions,
   type ResolvedAsyncStompOptions,
   type StompReceiptOptions,
+  type StompSendCallOptions,
 } from "./options.ts";
 import { PendingReceipts, receiptId } from "./receipts.ts";
 import { StatusHub, type StompClientState, type StompStatusEvent } from "./status.ts";
-import { StompAsyncSubscription, type StompSubscribeOptions } from "./subscription.ts";
+import {
+  openSubscription,
+  type StompAsyncSubscription,
+  type StompSubscribeOptions,
+  type StompSubscriptionHost,
+  subscriptionControl,
+} from "./subscription.ts";
 
 // Moved to options.ts; exported from here as before (core.ts re-exports them from this module).
 export type { AsyncStompOptions, StompReceiptOptions } from "./options.ts";
+export type { StompOutboxLimits, StompSendCallOptions } from "./options.ts";
 
 /**
  * The async STOMP client.
@@ -70,6 +85,19 @@ export class AsyncStomp {
   #subs = new Set<StompAsyncSubscription>();
   /** The handler policies (errorDestination, onMessageFailed) of handler subscriptions. */
   #failures = new FailurePolicies(this);
+  /** What subscriptions call back: private, so none of it is a member of the client users hold. */
+  #host: StompSubscriptionHost = {
+    settle: (_sub, message, kind, options) => this.#settle(message, kind, options),
+    unsubscribe: (sub, options) => this.#unsubscribe(sub, options),
+    failed: (sub, message, error) => this.#failures.apply(sub, message, error),
+    track: (work) => this.#track(work),
+    stalled: (_sub, error) => this.#status.emit({ type: "error", error }),
+  };
+  /** Calls waiting for the next connection. */
+  #gate: ConnectionGate;
+  /** Receipted sends until confirmed (resent after a loss), sends waiting for a connection. */
+  #outbox: PublishOutbox;
+  #transactions = new OpenTransactions();
 
   /** A client for `config`, or for a URI plus options. Nothing connects until {@link AsyncStomp.connect}. */
   constructor(config: StompConfig | string, options: StompConfigOptions & AsyncStompOptions = {}) {
@@ -77,18 +105,79 @@ export class AsyncStomp {
     this.session = new StompSession({ version: this.config.version, check: this.config.check });
     const transport = new StompFailoverTransport(this.config.uri);
     this.#options = resolveAsyncOptions(options);
+    const gateState = () => {
+      const lifecycle = this.#lifecycle;
+      if (lifecycle.channel && lifecycle.state !== "closed") return "open";
+      return lifecycle.state === "reconnecting" && this.#options.whileReconnecting === "wait"
+        ? "wait"
+        : "fail";
+    };
+    this.#gate = new ConnectionGate(
+      gateState,
+      () => this.#lifecycle.notConnected(),
+      this.#options.reconnectWait,
+    );
+    this.#outbox = new PublishOutbox({
+      gate: this.#gate,
+      receiptTimeout: this.#options.receiptTimeout,
+      write: (destination, body, headers, receipt, transaction) => {
+        this.#transactions.check(transaction);
+        return this.#lifecycle.send(this.session.send(destination, body, headers, { receipt, transaction }));
+      },
+    }, this.#options.outbox);
     this.#lifecycle = new ClientLifecycle(this.config, this.session, transport, this.#options, this.#status, {
       frame: (frame) => this.#onFrame(frame),
       lost: (reason) => {
         this.#receipts.rejectAll(reason);
-        for (const sub of this.#subs) sub.connectionLost();
+        this.#outbox.lost(reason);
+        this.#transactions.connectionLost(reason);
+        for (const sub of this.#subs) subscriptionControl(sub).connectionLost();
+      },
+      opened: () => {
+        // Unconfirmed sends first, then the calls that waited, each in call order.
+        this.#outbox.resend();
+        this.#gate.open();
       },
       ended: (error) => {
-        this.#receipts.rejectAll(error ?? new StompConnectionError("client closed"));
-        for (const sub of this.#subs) sub.end(error);
+        const reason = error ?? new StompConnectionError("client closed");
+        this.#receipts.rejectAll(reason);
+        this.#outbox.close(reason);
+        this.#gate.close(reason);
+        for (const sub of this.#subs) subscriptionControl(sub).end(error);
         this.#subs.clear();
       },
+      tooLarge: (error) => this.#tooLarge(error),
     });
+  }
+
+  /**
+   * A MESSAGE whose body broke a parser limit: NACKed (final, where the broker would requeue it)
+   * with `client-individual` acks, else left alone — never a `client` NACK, which would also reject
+   * every earlier unacked message. Either way the connection goes on and a status event tells why.
+   */
+  #tooLarge(error: StompFrameTooLargeError): void {
+    let sub: StompAsyncSubscription | undefined;
+    try {
+      sub = this.session.subscription(commands.message(error.frame, this.session.version))?.context;
+    } catch {
+      // Without a usable subscription header there is nothing to settle; the event still tells.
+    }
+    const nacked = sub?.ackMode === "client-individual";
+    this.#status.emit({ type: "message-too-large", error, nacked });
+    if (!nacked) return;
+    const headers = brokerQuirks(this.session.server).finalNackHeaders;
+    this.#settleFrame("nack", error.frame, { headers }).catch((failure) =>
+      this.#status.emit({ type: "error", error: failure as Error })
+    );
+  }
+
+  /**
+   * Receipted sends not yet confirmed plus sends waiting for a connection (see
+   * {@link AsyncStompOptions.outbox}), and how many times a send was written again after a loss.
+   */
+  get outbox(): { readonly size: number; readonly blocked: number; readonly resends: number } {
+    const { size, blocked, resends } = this.#outbox;
+    return { size, blocked, resends };
   }
 
   /** True while connected. */
@@ -143,11 +232,13 @@ export class AsyncStomp {
       switch (frame.command) {
         case "MESSAGE": {
           const token = commands.message(frame, this.session.version);
-          const sub = this.session.subscription(token)?.context;
-          // Left unacked (see StompStatusEvent): the broker redelivers it when the subscription or
-          // the connection ends.
-          if (sub) sub.deliver(frame, this.#lifecycle.generation);
-          else this.#unhandled(frame, "MESSAGE for a subscription this client does not know (or ended)");
+          // A MESSAGE for a subscription that just ended: unacked, so the broker redelivers it, or
+          // with auto acks lost, which the subscription counts. One for a subscription this client
+          // never had is left unacked too (see StompStatusEvent) and reported.
+          const sub = this.session.subscription(token)?.context ??
+            this.session.endedSubscription(token)?.context;
+          if (sub) subscriptionControl(sub).deliver(frame, this.#lifecycle.generation);
+          else this.#unhandled(frame, "MESSAGE for a subscription this client does not know");
           return;
         }
         case "RECEIPT": {
@@ -157,15 +248,18 @@ export class AsyncStomp {
           } catch (error) {
             return this.#unhandled(frame, `RECEIPT nobody asked for: ${(error as Error).message}`);
           }
-          if (!this.#receipts.resolve(id)) {
+          if (!this.#outbox.confirm(id) && !this.#receipts.resolve(id)) {
             this.#unhandled(frame, "RECEIPT nobody waits for any more (its wait timed out or was aborted)");
           }
           return;
         }
         case "ERROR": {
+          // A delivery that raced an UNSUBSCRIBE (RabbitMQ): that subscription's affair, not the client's.
+          const late = this.session.lateDelivery(frame);
+          if (late) return subscriptionControl(late.context).lateDelivery();
           const error = this.session.error(frame);
           const id = frame.headers["receipt-id"];
-          if (id !== undefined) this.#receipts.reject(id, error);
+          if (id !== undefined && !this.#outbox.fail(id, error)) this.#receipts.reject(id, error);
           this.#lifecycle.finalize(error);
           return;
         }
@@ -178,81 +272,154 @@ export class AsyncStomp {
   }
 
   /** Writes `frame`; with a receipt id, resolves when its RECEIPT arrives. */
-  async #write(frame: StompFrame, receipt: string | undefined, options: StompReceiptOptions): Promise<void> {
+  #write(frame: StompFrame, receipt: string | undefined, options: StompReceiptOptions): Promise<void> {
     if (receipt === undefined) return this.#lifecycle.send(frame);
-    await this.#receipts.send(receipt, () => this.#lifecycle.send(frame), {
+    return this.#receipts.send(receipt, () => this.#lifecycle.send(frame), {
       timeout: options.timeout ?? this.#options.receiptTimeout,
       signal: options.signal,
     });
   }
 
   /**
-   * Sends a message; with `receipt`, resolves once the broker confirmed it. `content-length` is
-   * added for you; `"content-length": false` in the headers leaves it out. Inside a transaction
-   * do not wait for a receipt before committing: RabbitMQ answers it only at COMMIT (and never
-   * after ABORT).
+   * Runs `call` (which writes before its first await) on a connection: now, or, while the client
+   * reconnects, once the next connection is up, in call order. `options` bound the whole call.
+   */
+  #gated<T>(options: StompWaitOptions, what: string, call: () => Promise<T>): Promise<T> {
+    if (this.#outbox.immediate) return call();
+    let cancelled = false;
+    const result = new Promise<T>((resolve, reject) =>
+      this.#outbox.submit({
+        run: () => {
+          if (!cancelled) call().then(resolve, reject);
+        },
+        fail: reject,
+      })
+    );
+    return deadline(result, options, what, () => cancelled = true);
+  }
+
+  /**
+   * Sends a message. `content-length` is added for you; `"content-length": false` in the headers
+   * leaves it out. While the client reconnects the send waits for the next connection (see
+   * {@link AsyncStompOptions.whileReconnecting}).
+   *
+   * Without `receipt` a send is fire-and-forget: resolved once written, and not sent again if the
+   * connection drops before the broker stored it. With `receipt` it resolves once the broker
+   * confirmed it; when the connection is lost first, it is resent on the next one (unless
+   * `retry: false` or inside a transaction) with a new receipt id: at-least-once, every copy
+   * carrying the same `stompest-publish-id` header (see {@link StompMessage.resent}). Inside a
+   * transaction do not wait for a receipt before committing: RabbitMQ answers it only at COMMIT
+   * (and never after ABORT).
    */
   async send(
     destination: string,
     body?: StompBody,
     headers?: StompHeadersInit,
-    options: StompReceiptOptions = {},
+    options: StompSendCallOptions = {},
   ): Promise<void> {
-    this.#lifecycle.channelOrThrow();
     const receipt = receiptId(options.receipt, "send");
-    const { headers: h, transaction } = withContentLength(body, headers);
-    await this.#write(this.session.send(destination, body, h, { receipt, transaction }), receipt, options);
+    const { headers: h, transaction, bytes } = withContentLength(body, headers);
+    const retry = receipt !== undefined && transaction === undefined &&
+      (options.retry ?? this.#options.retry);
+    if (!retry && this.#outbox.immediate) {
+      this.#transactions.check(transaction);
+      await this.#write(this.session.send(destination, bytes, h, { receipt, transaction }), receipt, options);
+      return;
+    }
+    const { timeout, signal } = options;
+    const sent = retry ? withPublishId(h) : h;
+    await this.#outbox.publish({
+      destination,
+      body: bytes,
+      headers: sent,
+      receipt,
+      transaction,
+      retry,
+      timeout,
+      signal,
+    });
   }
 
   /**
    * Subscribes. Without a `handler`, iterate the returned subscription; with one, messages are
-   * handed to it (acked after it resolves with client acks). With client acks the broker is told
-   * the window as its prefetch (`prefetch-count`, `activemq.prefetchSize`) unless headers set one.
+   * handed to it (acked after it resolves with client acks, unless `ack: false`). With client acks
+   * the broker is told the window as its prefetch (`prefetch-count`, `activemq.prefetchSize`) unless
+   * headers set one. Headers are a record or ordered `[name, value]` pairs.
    */
-  async subscribe(
+  subscribe(
     destination: string,
-    headers: Readonly<Record<string, string | number | boolean | undefined>> = {},
+    headers: StompHeadersInit = {},
     options: StompSubscribeOptions = {},
   ): Promise<StompAsyncSubscription> {
-    this.#lifecycle.channelOrThrow();
+    return this.#gated(
+      options,
+      `subscribe to ${destination}`,
+      () => this.#subscribe(destination, headers, options),
+    );
+  }
+
+  async #subscribe(
+    destination: string,
+    headers: StompHeadersInit,
+    options: StompSubscribeOptions,
+  ): Promise<StompAsyncSubscription> {
     const { ack, window, headers: h } = subscribeHeaders(this.session.version, headers, options);
-    const sub = new StompAsyncSubscription(this, destination, ack, { ...options, window });
+    const sub = openSubscription(this.#host, destination, ack, { ...options, window });
+    const control = subscriptionControl(sub);
     const receipt = receiptId(options.receipt, "subscribe");
     const { frame, token } = this.session.subscribe(destination, h, { receipt, context: sub });
-    sub.token = token;
+    control.bind(token);
     this.#subs.add(sub);
     try {
       await this.#write(frame, receipt, options);
     } catch (error) {
       this.#subs.delete(sub);
       this.session.forget(token);
-      sub.end(error as Error);
+      control.end(error as Error);
       throw error;
     }
     options.signal?.addEventListener("abort", () => sub.unsubscribe().catch(() => {}), { once: true });
-    if (options.handler) this.track(sub.pump(options.handler, Math.max(1, options.concurrency ?? 1)));
-    if (options.handler) this.#failures.set(sub, options);
+    if (options.handler) {
+      this.#failures.set(sub, options);
+      this.#track(control.run(options.handler, Math.max(1, options.concurrency ?? 1)));
+    }
     return sub;
   }
 
-  /** @internal Called by a subscription when it ends. */
-  async unsubscribe(sub: StompAsyncSubscription): Promise<void> {
+  /**
+   * Ends a subscription, given it or its token (stompest's `unsubscribe(token)`): exactly
+   * `sub.unsubscribe(options)`, so a loop over it ends too. With `receipt`, resolves once the broker
+   * confirmed the UNSUBSCRIBE. A subscription that already ended is left alone.
+   *
+   * @example
+   * ```ts ignore
+   * const sub = await client.subscribe("/queue/work");
+   * await client.unsubscribe(sub.token, { receipt: true });
+   * ```
+   */
+  async unsubscribe(
+    sub: StompAsyncSubscription | StompToken,
+    options: StompReceiptOptions = {},
+  ): Promise<void> {
+    const found = typeof sub === "string" ? this.session.subscription(sub)?.context : sub;
+    if (!found) throw new TypeError(`unsubscribe: no active subscription ${JSON.stringify(sub)}`);
+    await found.unsubscribe(options);
+  }
+
+  /** Sends UNSUBSCRIBE for a subscription that ended (or forgets it while not connected). */
+  async #unsubscribe(sub: StompAsyncSubscription, options: StompReceiptOptions): Promise<void> {
     this.#subs.delete(sub);
     if (!this.session.subscription(sub.token)) return;
     if (this.#lifecycle.state === "connected") {
-      await this.#lifecycle.send(this.session.unsubscribe(sub.token));
+      const receipt = receiptId(options.receipt, "unsubscribe");
+      await this.#write(this.session.unsubscribe(sub.token, receipt), receipt, options);
     } else {
       this.session.forget(sub.token);
     }
   }
 
-  /** @internal Called by a message's ack()/nack(). */
-  async settle(
-    _sub: StompAsyncSubscription,
-    message: StompMessage,
-    kind: "ack" | "nack",
-    options: StompAckCallOptions,
-  ): Promise<void> {
+  /** Settles a message of a subscription (its ack()/nack()). */
+  async #settle(message: StompMessage, kind: "ack" | "nack", options: StompAckCallOptions): Promise<void> {
     // Delivered on a connection that is gone: the broker redelivers it, so there is nothing to settle.
     // While disconnecting gracefully the handlers still finishing must be able to ack.
     if (
@@ -269,13 +436,8 @@ export class AsyncStomp {
     await this.#write(frame, receipt, options);
   }
 
-  /** @internal Applies the failed-handler policy. */
-  failed(sub: StompAsyncSubscription, message: StompMessage, error: unknown): Promise<void> {
-    return this.#failures.apply(sub, message, error);
-  }
-
-  /** @internal Tracks a handler's work so a graceful disconnect can wait for it. */
-  track(work: Promise<unknown>): void {
+  /** Tracks a handler's work so a graceful disconnect can wait for it. */
+  #track(work: Promise<unknown>): void {
     this.#inflight.add(work);
     work.catch(() => {}).finally(() => this.#inflight.delete(work));
   }
@@ -292,30 +454,48 @@ export class AsyncStomp {
     await this.#settleFrame("nack", message, options);
   }
 
-  /** Begins a transaction; resolves with its id. */
-  async begin(transaction?: string, options: StompReceiptOptions = {}): Promise<string> {
-    this.#lifecycle.channelOrThrow();
-    const receipt = receiptId(options.receipt, "begin");
-    const frame = this.session.begin(transaction, receipt);
-    await this.#write(frame, receipt, options);
-    return frame.headers.transaction;
+  /** Begins a transaction (waiting for a connection while reconnecting); resolves with its id. */
+  begin(transaction?: string, options: StompReceiptOptions = {}): Promise<string> {
+    return this.#gated(options, "BEGIN", async () => {
+      const receipt = receiptId(options.receipt, "begin");
+      const frame = this.session.begin(transaction, receipt);
+      const id = frame.headers.transaction;
+      this.#transactions.begin(id);
+      await this.#write(frame, receipt, options);
+      return id;
+    });
   }
 
-  /** Commits a transaction. */
-  async commit(transaction: string, options: StompReceiptOptions = {}): Promise<void> {
-    const receipt = receiptId(options.receipt, "commit");
-    await this.#write(this.session.commit(transaction, receipt), receipt, options);
+  /**
+   * Commits a transaction. One that was open when its connection was lost rejects with
+   * {@link StompTransactionLostError}: the broker dropped it, nothing sent in it was committed.
+   */
+  commit(transaction: string, options: StompReceiptOptions = {}): Promise<void> {
+    return this.#end("commit", transaction, options);
   }
 
-  /** Aborts a transaction. */
-  async abort(transaction: string, options: StompReceiptOptions = {}): Promise<void> {
-    const receipt = receiptId(options.receipt, "abort");
-    await this.#write(this.session.abort(transaction, receipt), receipt, options);
+  /** Aborts a transaction ({@link StompTransactionLostError} when lost with its connection, as for commit). */
+  abort(transaction: string, options: StompReceiptOptions = {}): Promise<void> {
+    return this.#end("abort", transaction, options);
+  }
+
+  #end(kind: "commit" | "abort", transaction: string, options: StompReceiptOptions): Promise<void> {
+    // A lost transaction fails at once: no need to wait for a connection to say so.
+    if (this.#transactions.lost(transaction)) {
+      return Promise.resolve().then(() => this.#transactions.finish(transaction));
+    }
+    return this.#gated(options, kind.toUpperCase(), async () => {
+      this.#transactions.finish(transaction);
+      const receipt = receiptId(options.receipt, kind);
+      await this.#write(this.session[kind](transaction, receipt), receipt, options);
+    });
   }
 
   /**
    * Runs `fn` in a transaction: BEGIN, then COMMIT when it resolves, or ABORT and rethrow.
-   * With `receipt: true` each of BEGIN/COMMIT/ABORT waits for its RECEIPT.
+   * With `receipt: true` each of BEGIN/COMMIT/ABORT waits for its RECEIPT. When the connection is
+   * lost before COMMIT went out, the broker dropped the transaction: this rejects with
+   * {@link StompTransactionLostError} (nothing of it was committed, nothing of it is resent).
    */
   async transaction<T>(
     fn: (transaction: string) => Promise<T> | T,
@@ -326,7 +506,18 @@ export class AsyncStomp {
     try {
       result = await fn(transaction);
     } catch (error) {
-      if (this.#lifecycle.state === "connected") await this.abort(transaction, options);
+      if (this.#transactions.lost(transaction)) {
+        try {
+          this.#transactions.finish(transaction);
+        } catch (lost) {
+          // fn failed because the connection went: say that the transaction is gone.
+          if (error instanceof StompConnectionError) {
+            throw error instanceof StompTransactionLostError ? error : lost;
+          }
+        }
+      } else if (this.#lifecycle.state === "connected") {
+        await this.abort(transaction, options);
+      }
       throw error;
     }
     await this.commit(transaction, options);
@@ -336,7 +527,9 @@ export class AsyncStomp {
   /**
    * Disconnects gracefully: stop taking messages, wait for in-flight handlers (at most `timeout`
    * ms, else {@link StompCancelledError} and the connection is closed), DISCONNECT with a receipt
-   * (`receipt: false` skips it), wait for it, close.
+   * (`receipt: false` skips it), wait for it, close. Only the RECEIPT confirms: a connection closed
+   * before it rejects with {@link StompConnectionError} (the broker may not have processed what came
+   * before), except on RabbitMQ Web-STOMP, which closes the WebSocket instead of sending it.
    */
   async disconnect(
     { timeout, receipt = true, signal, reason }:
@@ -348,22 +541,28 @@ export class AsyncStomp {
     if (state !== "connected") return;
     this.#lifecycle.disconnecting();
     const wait = { timeout: timeout ?? this.#options.receiptTimeout, signal };
-    for (const sub of this.#subs) sub.stop();
+    for (const sub of this.#subs) subscriptionControl(sub).stop();
     try {
       await deadline(Promise.allSettled([...this.#inflight]), wait, "waiting for message handlers");
       const channel = this.#lifecycle.channel!;
       const id = receiptId(receipt, "disconnect");
       const frame = this.session.disconnect(id, this.config.disconnectHeaders);
+      // Read now: the session forgets the server when the connection closes.
+      const closeConfirms = closeConfirmsDisconnect(this.session.server, this.#lifecycle.broker?.protocol);
       const confirmed = id === undefined ? undefined : this.#receipts.expect(id);
       await channel.send(frame);
       this.session.sent();
-      // RabbitMQ's Web-STOMP closes the WebSocket (1000) instead of sending the RECEIPT.
       if (confirmed) {
-        await deadline(
-          Promise.race([confirmed.promise, this.#lifecycle.channelClosed!]),
-          wait,
-          "DISCONNECT receipt",
-        );
+        // A close before the RECEIPT fails the disconnect, except where the broker is known to close
+        // instead of answering (RabbitMQ Web-STOMP: see broker_quirks.ts).
+        const closed = this.#lifecycle.channelClosed!.then(() => {
+          if (closeConfirms) return;
+          throw new StompConnectionError(
+            `${channel.connection.info}: the broker closed the connection without the RECEIPT for ` +
+              `DISCONNECT ${JSON.stringify(id)}`,
+          );
+        });
+        await deadline(Promise.race([confirmed.promise, closed]), wait, "DISCONNECT receipt");
       }
     } catch (error) {
       this.#lifecycle.finalize(error as Error);

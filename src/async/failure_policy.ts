@@ -1,7 +1,8 @@
 /**
- * What the async client does when a message handler throws: the subscription's `onMessageFailed`,
- * else a copy to its `errorDestination` (then the original is acked), else a graceful disconnect.
- * Whichever applies, a message is never silently dropped: what is not acked comes back.
+ * What the async client does when a message handler throws: the subscription's `onMessageFailed`
+ * (then the message is acked unless the hook settled it; a hook that throws disconnects), else a copy
+ * to its `errorDestination` (then the original is acked), else a graceful disconnect. Whichever
+ * applies, a message is never silently dropped: what is not acked comes back.
  *
  * @module
  */
@@ -44,7 +45,7 @@ export interface StompFailureHost {
  * import { FailurePolicies } from "./failure_policy.ts";
  * const policies = new FailurePolicies(client);
  * policies.set(sub, { handler, errorDestination: "/queue/errors" });
- * await policies.apply(sub, message, new Error("handler failed")); // copied to /queue/errors, acked
+ * await policies.apply(sub, message, new Error("handler failed")); // true: copied to /queue/errors, acked
  * ```
  */
 export class FailurePolicies {
@@ -61,8 +62,15 @@ export class FailurePolicies {
     this.#policies.set(sub, options);
   }
 
-  /** Applies `sub`'s policy to `message`, whose handler threw `error`. Never rejects. */
-  async apply(sub: StompAsyncSubscription, message: StompMessage, error: unknown): Promise<void> {
+  /**
+   * Applies `sub`'s policy to `message`, whose handler threw `error`, as stompest does: the hook, or
+   * else the copy to the error destination (then the original is acked), or else a graceful
+   * disconnect. True when the failure was handled: the caller then acks the message as after a
+   * success (unless it is settled, or the subscription says `ack: false`). False when the policy
+   * (or the hook, by throwing) disconnects instead: the message stays unacked and comes back. Never
+   * rejects.
+   */
+  async apply(sub: StompAsyncSubscription, message: StompMessage, error: unknown): Promise<boolean> {
     const policy = this.#policies.get(sub) ?? {};
     try {
       if (policy.onMessageFailed) {
@@ -71,16 +79,17 @@ export class FailurePolicies {
         await this.#host.send(policy.errorDestination, message.body, failedCopy(message, error), {
           receipt: true,
         });
+        // The copy is stored: the original is done with, even when the handler acks its own.
         await message.ack();
       } else {
         throw error;
       }
+      return true;
     } catch (failure) {
       // Not acked: the broker redelivers the message on the next connection.
-      this.#host.disconnect({ reason: failure instanceof Error ? failure : new Error(String(failure)) })
-        .catch(
-          () => {},
-        );
+      const reason = failure instanceof Error ? failure : new Error(String(failure));
+      this.#host.disconnect({ reason }).catch(() => {});
+      return false;
     }
   }
 }

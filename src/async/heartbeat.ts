@@ -72,6 +72,47 @@ export interface StompHeartBeatFactors {
  */
 export const DEFAULT_HEART_BEAT_FACTORS: StompHeartBeatFactors = Object.freeze({ send: 0.8, receive: 3 });
 
+/**
+ * Heart-beat tolerances under the names of stompest's `HeartBeatListener(thresholds)`: `client` is
+ * {@link StompHeartBeatFactors.send} (beat after this fraction of the client period of silence),
+ * `server` is {@link StompHeartBeatFactors.receive} (the broker is dead after this many of its
+ * periods without bytes). A missing one keeps its default (0.8 and 3; stompest's `server` was 2).
+ *
+ * @example
+ * ```ts
+ * import type { StompHeartBeatThresholds } from "./heartbeat.ts";
+ * const thresholds: StompHeartBeatThresholds = { client: 0.8, server: 2 }; // stompest's defaults
+ * ```
+ */
+export interface StompHeartBeatThresholds {
+  /** Default 0.8 (`heartBeatFactors.send`). */
+  readonly client?: number;
+  /** Default 3 (`heartBeatFactors.receive`). */
+  readonly server?: number;
+}
+
+/**
+ * The {@link StompHeartBeatFactors} for stompest-style thresholds; a threshold must be a number > 0
+ * (and `client` below 1, or beats would come after the broker gave up).
+ *
+ * @example
+ * ```ts
+ * import { factorsOfThresholds } from "./heartbeat.ts";
+ * console.log(factorsOfThresholds({ server: 2 })); // { send: 0.8, receive: 2 }
+ * ```
+ */
+export function factorsOfThresholds(thresholds: StompHeartBeatThresholds): StompHeartBeatFactors {
+  const { client = DEFAULT_HEART_BEAT_FACTORS.send, server = DEFAULT_HEART_BEAT_FACTORS.receive } =
+    thresholds;
+  if (!(typeof client === "number" && client > 0 && client < 1)) {
+    throw new TypeError(`thresholds.client must be a number between 0 and 1, got ${String(client)}`);
+  }
+  if (!(typeof server === "number" && server > 0 && Number.isFinite(server))) {
+    throw new TypeError(`thresholds.server must be a finite number > 0, got ${String(server)}`);
+  }
+  return Object.freeze({ send: client, receive: server });
+}
+
 /** What the scheduler reads and calls. */
 export interface HeartBeaterOptions {
   readonly clientPeriod: number;

@@ -10,8 +10,9 @@
 import type { StompChannel } from "../connection/channel.ts";
 import type { StompConfig } from "../connection/config.ts";
 import { establish, type StompClientConnectOptions } from "../connection/connect.ts";
-import { StompCancelledError, StompConnectionError, StompConnectTimeout, StompError } from "../errors.ts";
-import { StompProtocolError } from "../protocol/protocol_error.ts";
+import { StompConnectionError } from "../errors.ts";
+import { StompFrameTooLargeError } from "../protocol/frame_too_large.ts";
+import type { StompBroker } from "../protocol/broker.ts";
 import type { StompFailoverTransport } from "../protocol/failover.ts";
 import type { StompFrame, StompHeartBeat } from "../protocol/frame.ts";
 import type { StompSession } from "../protocol/session.ts";
@@ -42,6 +43,7 @@ export type ClientState = "idle" | "connecting" | "connected" | "reconnecting" |
  *   frame: (frame) => console.log(frame.command),
  *   lost: (reason) => console.log("lost:", reason.message),
  *   ended: (error) => console.log("ended", error?.message ?? "cleanly"),
+ *   tooLarge: (error) => console.log("skipped", error.frame.headers["message-id"]),
  * };
  * ```
  */
@@ -52,6 +54,13 @@ export interface ClientLifecycleHooks {
   lost(reason: StompConnectionError): void;
   /** The client ended, with `error` unless cleanly. */
   ended(error?: Error): void;
+  /** A MESSAGE whose body broke a parser limit arrived without its body; the connection goes on. */
+  tooLarge(error: StompFrameTooLargeError): void;
+  /**
+   * A connection is up and its subscriptions replayed: the calls that waited for it may write now
+   * (synchronously, before anything else can).
+   */
+  opened?(): void;
 }
 
 /**
@@ -75,8 +84,12 @@ export class ClientLifecycle {
   #hooks: ClientLifecycleHooks;
   #state: ClientState = "idle";
   #channel?: StompChannel;
+  #broker?: StompBroker;
   #generation = 0;
   #attempt = 0;
+  /** The writer's last promise and what `send` made of it (shared by a batch's frames). */
+  #written?: Promise<void>;
+  #sent?: Promise<void>;
   #connectOptions: StompClientConnectOptions = {};
   #disconnected = new Deferred<void>();
   #beater?: HeartBeater;
@@ -115,6 +128,11 @@ export class ClientLifecycle {
   /** The open channel, if any (still set after a loss noticed while disconnecting). */
   get channel(): StompChannel | undefined {
     return this.#channel;
+  }
+
+  /** The broker of the open (or last) connection. */
+  get broker(): StompBroker | undefined {
+    return this.#broker;
   }
 
   /** Resolves when the current channel closed, for whatever reason. */
@@ -168,8 +186,16 @@ export class ClientLifecycle {
       {
         frame: (frame) => this.#hooks.frame(frame),
         alive: () => this.#session.received(),
-        frameError: (error) =>
-          this.#lose(new StompConnectionError("bad frame from the broker", { cause: error })),
+        frameError: (error) => {
+          // A MESSAGE over a body limit fails alone: the client settles it and reads on.
+          if (error instanceof StompFrameTooLargeError && error.frame.command === "MESSAGE") {
+            return this.#hooks.tooLarge(error);
+          }
+          this.#status.emit({ type: "error", error });
+          this.#lose(
+            new StompConnectionError(`bad frame from the broker: ${error.message}`, { cause: error }),
+          );
+        },
         closed: (error) => {
           channelClosed.resolve();
           if (attempt === this.#attempt) this.#onClosed(error);
@@ -192,12 +218,14 @@ export class ClientLifecycle {
     );
     this.#transport.connected();
     this.#channel = channel;
+    this.#broker = broker;
     this.#channelClosed = channelClosed;
     this.#generation++;
     this.#state = "connected";
     this.#lossReason = undefined;
     this.#startHeartBeats();
     this.#status.emit({ type: "connected", broker, version: this.#session.version });
+    this.#hooks.opened?.();
     if (channelClosed.settled) this.#onClosed(); // lost during the replay
     return connected;
   }
@@ -246,14 +274,9 @@ export class ClientLifecycle {
 
   #reconnectFailed(error: unknown): void {
     if (this.#state !== "reconnecting") return;
-    // Out of attempts, refused by the broker, or closed meanwhile: give up. A black hole
-    // (CONNECTED never came) or a broker that hung up mid-handshake: start a new sequence.
-    const final = error instanceof StompProtocolError || error instanceof StompCancelledError ||
-      (error instanceof StompConnectTimeout && error.attempts !== undefined) ||
-      !(error instanceof StompError);
-    if (final) return this.finalize(error as Error);
-    this.#status.emit({ type: "error", error: error as Error });
-    this.#open(this.#connectOptions).catch((e) => this.#reconnectFailed(e));
+    // establish() itself moves on from a broker that refuses, stays silent or answers ERROR; what
+    // reaches here is final: out of attempts, aborted (closed meanwhile), or a CONNECT that cannot be built.
+    this.finalize(error instanceof Error ? error : new StompConnectionError(String(error), { cause: error }));
   }
 
   /** Ends the client: no reconnect; `disconnected` settles with `error` (resolves when none). */
@@ -275,22 +298,34 @@ export class ClientLifecycle {
   /** The open channel; else {@link StompConnectionError} (its `cause` is why the last one was lost). */
   channelOrThrow(): StompChannel {
     if (this.#channel && this.#state !== "closed") return this.#channel;
-    throw new StompConnectionError(
+    throw this.notConnected();
+  }
+
+  /** The error of a call that needs a connection and there is none; its `cause` is why the last one was lost. */
+  notConnected(): StompConnectionError {
+    return new StompConnectionError(
       this.#state === "reconnecting" ? "not connected (reconnecting)" : "not connected",
       { cause: this.#lossReason },
     );
   }
 
   /** Writes `frame` on the open channel; any failure is a {@link StompConnectionError}. */
-  async send(frame: StompFrame | StompHeartBeat): Promise<void> {
-    const channel = this.channelOrThrow();
+  send(frame: StompFrame | StompHeartBeat): Promise<void> {
+    let channel: StompChannel;
     try {
-      await channel.send(frame);
+      channel = this.channelOrThrow();
     } catch (error) {
+      return Promise.reject(error);
+    }
+    // Frames written together share the writer's promise, and so share this one: a publish loop
+    // of small messages costs one `then` per batch, not per frame.
+    const written = channel.send(frame);
+    if (written === this.#written) return this.#sent!;
+    this.#written = written;
+    return this.#sent = written.then(() => this.#session.sent(), (error) => {
       throw error instanceof StompConnectionError
         ? error
         : new StompConnectionError("write failed", { cause: error });
-    }
-    this.#session.sent();
+    });
   }
 }

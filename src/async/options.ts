@@ -6,7 +6,14 @@
  */
 
 import type { StompConfigOptions } from "../connection/config.ts";
-import { DEFAULT_HEART_BEAT_FACTORS, type StompHeartBeatFactors, type StompTicker } from "./heartbeat.ts";
+import type { StompReceiptOptions } from "../connection/wait.ts";
+import {
+  DEFAULT_HEART_BEAT_FACTORS,
+  factorsOfThresholds,
+  type StompHeartBeatFactors,
+  type StompHeartBeatThresholds,
+  type StompTicker,
+} from "./heartbeat.ts";
 import { defaultTicker } from "./worker_ticker.ts";
 
 /**
@@ -25,26 +32,74 @@ export interface AsyncStompOptions {
   readonly receiptTimeout?: number;
   /** Heart-beat slack factors (default send 0.8, receive 3: why 3 is told in heartbeat.ts). */
   readonly heartBeatFactors?: StompHeartBeatFactors;
+  /**
+   * The same tolerances under stompest's name (its `HeartBeatListener(thresholds)`): `client` is
+   * `heartBeatFactors.send`, `server` is `heartBeatFactors.receive`. Give one or the other.
+   */
+  readonly thresholds?: StompHeartBeatThresholds;
   /** Timers for heart-beats (default `defaultTicker()`: a Worker in browser pages, so background tabs keep beating). */
   readonly ticker?: StompTicker;
+  /**
+   * What `send`, `subscribe`, `begin`/`commit`/`abort` do while the client reconnects: `"wait"`
+   * (default) for the next connection, then go out in call order after the subscription replay;
+   * `"fail"` throws {@link StompConnectionError} at once, as clients without failover do.
+   */
+  readonly whileReconnecting?: "wait" | "fail";
+  /**
+   * Most milliseconds a call waits for the next connection (default: as long as the failover goes
+   * on; when it gives up every waiting call rejects with its {@link StompConnectTimeout}). Past it
+   * the call rejects with {@link StompCancelledError}. A call's own `timeout`/`signal` also bound it.
+   */
+  readonly reconnectWait?: number;
+  /**
+   * Resend a receipted SEND whose RECEIPT had not come when the connection was lost (default true;
+   * per call: {@link StompSendCallOptions.retry}). At-least-once: see "Producing through broker
+   * restarts" in the README.
+   */
+  readonly retry?: boolean;
+  /**
+   * Bounds of the outbox: the receipted sends not yet confirmed plus the sends waiting for a
+   * connection (default 1000 messages, 16 MiB of bodies). A full outbox makes the next send wait.
+   */
+  readonly outbox?: StompOutboxLimits;
 }
 
 /**
- * Options of calls that may wait for a RECEIPT.
+ * Bounds of an async client's outbox ({@link AsyncStompOptions.outbox}).
  *
  * @example
  * ```ts
- * import type { StompReceiptOptions } from "./options.ts";
- * const options: StompReceiptOptions = { receipt: true, timeout: 2000 };
+ * import type { StompOutboxLimits } from "./options.ts";
+ * const limits: StompOutboxLimits = { maxMessages: 100, maxBytes: 1 << 20 };
  * ```
  */
-export interface StompReceiptOptions {
-  /** Ask for a RECEIPT and wait for it (`true` generates an id). */
-  readonly receipt?: boolean | string;
-  /** Milliseconds to wait for the receipt. */
-  readonly timeout?: number;
-  /** Aborts the wait for the receipt. */
-  readonly signal?: AbortSignal;
+export interface StompOutboxLimits {
+  /** Most sends held (default 1000). */
+  readonly maxMessages?: number;
+  /** Most body bytes held (default 16 MiB); one larger send is let in alone. */
+  readonly maxBytes?: number;
+}
+
+/**
+ * Options of `AsyncStomp.send`. `timeout` and `signal` bound the whole call: waiting for room in
+ * the outbox, for a connection, and for the RECEIPT across resends. Without `timeout` the wait for
+ * a connection is bounded by `reconnectWait` and each wait for a RECEIPT by `receiptTimeout`.
+ *
+ * A send without `receipt` is fire-and-forget: once written it is not sent again, even when the
+ * connection drops before the broker stored it (STOMP has no other acknowledgement).
+ *
+ * @example
+ * ```ts
+ * import type { StompSendCallOptions } from "./options.ts";
+ * const options: StompSendCallOptions = { receipt: true, retry: false, timeout: 30_000 };
+ * ```
+ */
+export interface StompSendCallOptions extends StompReceiptOptions {
+  /**
+   * With `receipt`: resend after a connection loss until a RECEIPT confirms it (default: the
+   * client's `retry`). Never inside a transaction: a lost transaction is not replayed.
+   */
+  readonly retry?: boolean;
 }
 
 /**
@@ -57,9 +112,23 @@ export interface StompReceiptOptions {
  * console.log(options.receiptTimeout); // 10000
  * ```
  */
-export type ResolvedAsyncStompOptions = Required<Omit<AsyncStompOptions, "ticker">> & { ticker: StompTicker };
+export type ResolvedAsyncStompOptions =
+  & Required<Omit<AsyncStompOptions, "ticker" | "thresholds" | "outbox">>
+  & { ticker: StompTicker; outbox: Required<StompOutboxLimits> };
+// Defined beside the other waits so that both clients share it; exported from here as before.
+export type { StompReceiptOptions };
 
-const ASYNC_KEYS = ["reconnect", "receiptTimeout", "heartBeatFactors", "ticker"] as const;
+const ASYNC_KEYS = [
+  "reconnect",
+  "receiptTimeout",
+  "heartBeatFactors",
+  "thresholds",
+  "ticker",
+  "whileReconnecting",
+  "reconnectWait",
+  "retry",
+  "outbox",
+] as const;
 
 /**
  * The options without the async client's own keys: what is left is for {@link StompConfig}, which
@@ -89,10 +158,38 @@ export function configOptionsOf(options: StompConfigOptions & AsyncStompOptions)
  * ```
  */
 export function resolveAsyncOptions(options: AsyncStompOptions): ResolvedAsyncStompOptions {
+  const { whileReconnecting = "wait", reconnectWait = Infinity, retry = true, outbox = {} } = options;
+  if (whileReconnecting !== "wait" && whileReconnecting !== "fail") {
+    throw new TypeError(
+      `whileReconnecting must be "wait" or "fail", got ${JSON.stringify(whileReconnecting)}`,
+    );
+  }
+  if (typeof reconnectWait !== "number" || !(reconnectWait >= 0)) {
+    throw new TypeError(`reconnectWait must be a number of milliseconds >= 0, got ${String(reconnectWait)}`);
+  }
+  if (typeof retry !== "boolean") throw new TypeError(`retry must be a boolean, got ${String(retry)}`);
+  const { maxMessages = 1000, maxBytes = 16 * 1024 * 1024 } = outbox;
+  for (const [name, value] of [["maxMessages", maxMessages], ["maxBytes", maxBytes]] as const) {
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw new TypeError(`outbox.${name} must be a whole number >= 1, got ${String(value)}`);
+    }
+  }
   return {
     reconnect: options.reconnect ?? true,
     receiptTimeout: options.receiptTimeout ?? 10_000,
-    heartBeatFactors: options.heartBeatFactors ?? DEFAULT_HEART_BEAT_FACTORS,
+    heartBeatFactors: heartBeatFactorsOf(options),
     ticker: options.ticker ?? defaultTicker(),
+    whileReconnecting,
+    reconnectWait,
+    retry,
+    outbox: { maxMessages, maxBytes },
   };
+}
+
+function heartBeatFactorsOf(options: AsyncStompOptions): StompHeartBeatFactors {
+  if (options.thresholds === undefined) return options.heartBeatFactors ?? DEFAULT_HEART_BEAT_FACTORS;
+  if (options.heartBeatFactors !== undefined) {
+    throw new TypeError("give heartBeatFactors or thresholds (stompest's name for them), not both");
+  }
+  return factorsOfThresholds(options.thresholds);
 }

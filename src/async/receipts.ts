@@ -46,6 +46,9 @@ export class PendingReceipts {
    */
   expect(id: string): Deferred<void> {
     const waiter = new Deferred<void>();
+    // Rejected by rejectAll whether or not anyone still waits (a failed write leaves no waiter):
+    // that must never surface as an unhandled rejection. Whoever awaits it still gets the error.
+    waiter.promise.catch(() => {});
     this.#waiters.set(id, waiter);
     return waiter;
   }

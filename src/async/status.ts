@@ -6,6 +6,7 @@
 
 import type { StompBroker } from "../protocol/broker.ts";
 import type { StompFrame } from "../protocol/frame.ts";
+import type { StompFrameTooLargeError } from "../protocol/frame_too_large.ts";
 
 /**
  * Where an async client is: what `client.state` returns and the `state` status event carries.
@@ -46,6 +47,18 @@ export type StompStatusEvent =
     readonly delay: number;
   }
   | { readonly type: "heartbeat-timeout"; readonly silence: number }
+  /**
+   * A MESSAGE whose body broke a parser limit (`error.limit`) arrived without its body (`error.frame`
+   * has its headers). With `client-individual` acks it was NACKed (`nacked`; on RabbitMQ with
+   * `requeue:false`, so it goes to the dead-letter exchange if the queue has one, else is dropped;
+   * ActiveMQ moves a persistent one to its DLQ). Otherwise it was skipped: with `client` acks the
+   * next ACK covers it, with `auto` the broker already counts it delivered.
+   */
+  | {
+    readonly type: "message-too-large";
+    readonly error: StompFrameTooLargeError;
+    readonly nacked: boolean;
+  }
   | { readonly type: "error"; readonly error: Error }
   | { readonly type: "state"; readonly state: StompClientState }
   | {

@@ -10,10 +10,11 @@
 
 import { StompConnectionError, StompFrameError } from "../errors.ts";
 import { StompFrame, type StompHeartBeat } from "../protocol/frame.ts";
-import { StompParser } from "../protocol/parser.ts";
+import { StompParser, type StompParserLimits } from "../protocol/parser.ts";
 import type { StompVersion } from "../protocol/spec.ts";
 import type { StompConnection } from "./transport.ts";
 import { type StompTrace, traceFrame } from "./trace.ts";
+import { type ByteSink, LISTEN, type ListeningConnection } from "./byte_sink.ts";
 import { FrameWriter } from "./writer.ts";
 
 /**
@@ -33,7 +34,10 @@ export interface StompChannelHandlers {
   frame(frame: StompFrame): void;
   /** Any bytes arrived (a frame or a heart-beat): the peer is alive. */
   alive?(): void;
-  /** A frame could not be parsed; the parser dropped it and resynchronised. */
+  /**
+   * A frame could not be parsed; the parser dropped it and resynchronised. Called once per bad
+   * frame; a `StompFrameTooLargeError` carries the headers of a frame whose body was skipped.
+   */
   frameError?(error: StompFrameError): void;
   /** The connection ended: `error` is undefined on a clean EOF. Called once. */
   closed(error?: StompConnectionError): void;
@@ -63,16 +67,20 @@ export class StompChannel {
   readonly #traceBodies: boolean;
 
   /**
-   * Wraps an open connection; nothing is read until {@link StompChannel.start}. With `trace`, every
+   * Wraps an open connection; nothing is read until {@link StompChannel.start}. `limits` are the parser's; with `trace`, every
    * frame read and written is reported to it (bodies too with `traceBodies`).
    */
   constructor(
     connection: StompConnection,
     version: StompVersion,
-    options: { readonly trace?: StompTrace; readonly traceBodies?: boolean } = {},
+    options: {
+      readonly limits?: Partial<StompParserLimits>;
+      readonly trace?: StompTrace;
+      readonly traceBodies?: boolean;
+    } = {},
   ) {
     this.connection = connection;
-    this.parser = new StompParser(version);
+    this.parser = new StompParser(version, options.limits);
     this.#writer = new FrameWriter(connection);
     this.#trace = options.trace;
     this.#traceBodies = options.traceBodies ?? false;
@@ -85,7 +93,8 @@ export class StompChannel {
 
   /** Starts the read loop; `handlers.closed` is called exactly once when it ends. */
   start(handlers: StompChannelHandlers): void {
-    this.#ended = this.#read(handlers);
+    const connection = this.connection as ListeningConnection;
+    this.#ended = connection[LISTEN] ? this.#listen(connection, handlers) : this.#read(handlers);
   }
 
   /** Resolves when the read loop has ended. */
@@ -93,52 +102,98 @@ export class StompChannel {
     return this.#ended ?? Promise.resolve();
   }
 
+  /** Bytes pushed by the connector straight into the parser: no stream, no promise per chunk. */
+  #listen(connection: ListeningConnection, handlers: StompChannelHandlers): Promise<void> {
+    return new Promise((resolve) => {
+      let done = false;
+      const sink: ByteSink = {
+        data: (bytes) => {
+          if (done) return;
+          try {
+            this.#feed(bytes, handlers);
+          } catch (error) {
+            // Thrown by a handler: reading stops here, as the pulling loop stops (and the
+            // connector's event callback must not see it).
+            sink.end(new StompConnectionError(`${connection.info}: connection failed`, { cause: error }));
+            connection.close().catch(() => {});
+          }
+        },
+        end: (error) => {
+          if (done) return;
+          done = true;
+          this.#finish(error, handlers);
+          resolve();
+        },
+      };
+      connection[LISTEN]!(sink);
+    });
+  }
+
   async #read(handlers: StompChannelHandlers): Promise<void> {
     const reader = this.connection.readable.getReader();
-    const parser = this.parser;
-    let failure: StompConnectionError | undefined;
+    let failure: unknown;
     try {
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
-        handlers.alive?.();
-        try {
-          parser.add(value);
-        } catch (error) {
-          if (!(error instanceof StompFrameError)) throw error;
-          // Frames parsed before the error are still delivered below, then the error.
-          this.#drain(handlers);
-          handlers.frameError?.(error);
-          continue;
-        }
-        this.#drain(handlers);
-      }
-      if (parser.pending && !this.#closing) {
-        failure = new StompConnectionError(`${this.connection.info}: connection ended inside a frame`);
+        this.#feed(value, handlers);
       }
     } catch (error) {
-      if (!this.#closing) {
-        failure = error instanceof StompConnectionError
-          ? error
-          : new StompConnectionError(`${this.connection.info}: connection failed`, { cause: error });
-      }
+      failure = error;
     } finally {
       reader.releaseLock();
+    }
+    this.#finish(failure, handlers);
+  }
+
+  #feed(bytes: Uint8Array, handlers: StompChannelHandlers): void {
+    handlers.alive?.();
+    try {
+      this.parser.add(bytes);
+    } catch (error) {
+      if (!(error instanceof StompFrameError)) throw error;
+      // Each bad frame's error in its place among the frames of the chunk.
+      const each: StompFrameError[] = error.cause instanceof AggregateError ? error.cause.errors : [error];
+      let taken = 0;
+      for (const bad of each) {
+        taken += this.#drain(handlers, (bad.queuedBefore ?? 0) - taken);
+        handlers.frameError?.(bad);
+      }
+      this.#drain(handlers);
+      return;
+    }
+    this.#drain(handlers);
+  }
+
+  /** Reports the end once: `error` undefined is EOF (a failure if it cut a frame short). */
+  #finish(error: unknown, handlers: StompChannelHandlers): void {
+    let failure: StompConnectionError | undefined;
+    if (this.#closing) {
+      // Our own close: whatever the read saw then is its end, not a failure.
+    } else if (error !== undefined) {
+      failure = error instanceof StompConnectionError
+        ? error
+        : new StompConnectionError(`${this.connection.info}: connection failed`, { cause: error });
+    } else if (this.parser.pending) {
+      failure = new StompConnectionError(`${this.connection.info}: connection ended inside a frame`);
     }
     this.#closing = true;
     handlers.closed(failure);
   }
 
-  #drain(handlers: StompChannelHandlers): void {
+  /** Hands out at most `max` queued items (frames to `handlers`); returns how many were taken. */
+  #drain(handlers: StompChannelHandlers, max = Infinity): number {
     const parser = this.parser;
     const trace = this.#trace;
-    while (parser.canRead()) {
+    let taken = 0;
+    for (; taken < max && parser.canRead(); taken++) {
       const item = parser.get();
       if (item instanceof StompFrame) {
         if (trace) traceFrame(trace, "in", this.connection.info, item, this.#traceBodies);
         handlers.frame(item);
       }
     }
+    return taken;
   }
 
   /** Writes a frame or heart-beat; resolves once the connection took its bytes. */

@@ -6,6 +6,7 @@
  */
 
 import { StompFailoverUri } from "../protocol/failover.ts";
+import { resolveParserLimits, type StompParserLimits } from "../protocol/parser_limits.ts";
 import { checkVersion, DEFAULT_VERSION, type StompVersion, VERSIONS } from "../protocol/spec.ts";
 import type { StompBroker } from "../protocol/broker.ts";
 import type { StompTrace } from "./trace.ts";
@@ -120,8 +121,15 @@ export interface StompConfigOptions {
   readonly connectTimeout?: number;
   /** Milliseconds to wait for CONNECTED; default {@link DEFAULT_CONNECTED_TIMEOUT}. */
   readonly connectedTimeout?: number;
-  /** Extra CONNECT headers (e.g. ActiveMQ's `client-id`). */
-  readonly headers?: Readonly<Record<string, string>>;
+  /** Extra CONNECT headers (e.g. ActiveMQ's `client-id`): a record or ordered `[name, value]` pairs. */
+  readonly headers?: Readonly<Record<string, string>> | ReadonlyArray<readonly [string, string]>;
+  /**
+   * Parser limits for what the broker sends, each raised or lowered on its own (defaults: body
+   * 64 MiB, frame body + 1 MiB, 1000 header lines of 64 KiB; see `resolveParserLimits`). A MESSAGE
+   * whose body is over a limit fails alone (`StompFrameTooLargeError`); any other frame over a
+   * limit fails the connection with a `StompFrameError` naming the limit.
+   */
+  readonly limits?: Partial<StompParserLimits>;
   /**
    * Called before every CONNECT, on connect and on each reconnect attempt, with the broker and
    * the attempt number; may return login/passcode/headers for that CONNECT (e.g. a fresh token).
@@ -158,6 +166,7 @@ const KNOWN_OPTIONS: ReadonlySet<string> = new Set([
   "connectTimeout",
   "connectedTimeout",
   "headers",
+  "limits",
   "beforeConnect",
   "connectCommand",
   "disconnectHeaders",
@@ -255,6 +264,8 @@ export class StompConfig {
   readonly connectedTimeout: number;
   /** Extra CONNECT headers (frozen). */
   readonly headers: Readonly<Record<string, string>>;
+  /** The parser limits, completed and checked (frozen). */
+  readonly limits: StompParserLimits;
   /** Called before every CONNECT, if set. */
   readonly beforeConnect?: StompBeforeConnect;
   /** "CONNECT" or "STOMP". */
@@ -334,6 +345,11 @@ export class StompConfig {
     this.connectTimeout = timeout("connectTimeout", o.connectTimeout, DEFAULT_CONNECT_TIMEOUT);
     this.connectedTimeout = timeout("connectedTimeout", o.connectedTimeout, DEFAULT_CONNECTED_TIMEOUT);
     this.headers = Object.freeze(checkedHeaders("headers", "CONNECT", o.headers, OWN_HEADERS));
+    try {
+      this.limits = resolveParserLimits(o.limits);
+    } catch (e) {
+      throw new TypeError(`option limits: ${(e as Error).message}`, { cause: e });
+    }
     if (o.beforeConnect !== undefined && typeof o.beforeConnect !== "function") {
       throw new TypeError("option beforeConnect must be a function");
     }
@@ -421,6 +437,7 @@ export class StompConfig {
       connector: this.connector === undefined ? undefined : this.connector.name || "custom",
       // Extra headers may carry tokens: show which are set, not their values.
       headers: Object.keys(this.headers),
+      limits: this.limits,
       disconnectHeaders: Object.keys(this.disconnectHeaders),
       connectCommand: this.connectCommand,
       beforeConnect: this.beforeConnect !== undefined,

@@ -1,7 +1,7 @@
 /**
  * Opening a STOMP connection, shared by both clients: walk the failover sequence (sleeping its
- * delays, skipping brokers that refuse the connection), send CONNECT, wait for CONNECTED, settle
- * the version and replay the session's subscriptions.
+ * delays, moving on from a broker that refuses the connection, never answers CONNECTED or answers
+ * ERROR), send CONNECT, wait for CONNECTED, settle the version and replay the session's subscriptions.
  *
  * @module
  */
@@ -9,10 +9,17 @@
 import { StompChannel, type StompChannelHandlers } from "./channel.ts";
 import type { StompConfig, StompConnectCredentials } from "./config.ts";
 import { selectConnector } from "./connectors/registry.ts";
-import { StompCancelledError, StompConnectionError, StompConnectTimeout } from "../errors.ts";
+import {
+  type StompBrokerFailure,
+  StompCancelledError,
+  StompConnectionError,
+  StompConnectTimeout,
+  StompError,
+} from "../errors.ts";
 import { StompProtocolError } from "../protocol/protocol_error.ts";
-import type { StompFailoverTransport } from "../protocol/failover.ts";
-import type { StompFrame } from "../protocol/frame.ts";
+import type { StompFailoverAttempt, StompFailoverTransport } from "../protocol/failover.ts";
+import type { StompFrame, StompHeadersInit } from "../protocol/frame.ts";
+import { toPairs } from "../protocol/command_checks.ts";
 import type { StompSession } from "../protocol/session.ts";
 import type { StompVersion } from "../protocol/spec.ts";
 import type { StompConnection } from "./transport.ts";
@@ -32,8 +39,11 @@ import { settleWithin } from "./connectors/common.ts";
  * ```
  */
 export interface StompClientConnectOptions {
-  /** Extra CONNECT headers (e.g. `client-id` for ActiveMQ durable subscriptions). */
-  readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Extra CONNECT headers (e.g. `client-id` for ActiveMQ durable subscriptions), a record or ordered
+   * `[name, value]` pairs; they win over the config's.
+   */
+  readonly headers?: StompHeadersInit;
   /** Versions to offer. */
   readonly versions?: readonly StompVersion[];
   /** The virtual host (`host` header); default `/`, which RabbitMQ needs and ActiveMQ ignores. */
@@ -102,9 +112,13 @@ export interface StompEstablished {
 /**
  * Opens a negotiated connection. Frames after CONNECTED go to `handlers` (switched synchronously
  * on CONNECTED, so none is missed); the session's remembered subscriptions are replayed (as
- * `replay` says) before this resolves. An ERROR reply rejects with {@link StompProtocolError}
- * carrying the frame; no CONNECTED within the timeout rejects with {@link StompConnectTimeout};
- * running out of failover attempts rejects with {@link StompConnectTimeout} naming them.
+ * `replay` says) before this resolves. Whatever keeps one broker from answering CONNECTED — a
+ * refused or timed-out connection, no CONNECTED within `connectedTimeout`, an ERROR reply, a refused
+ * subscription replay — moves on to the next broker of the failover sequence. Running out of
+ * attempts rejects with {@link StompConnectTimeout}: its message names each broker's last failure,
+ * `failures` holds them, and `cause` is the last ERROR reply ({@link StompProtocolError} with the
+ * frame) or else the last failure. An abort rejects at once, and so does a CONNECT the session
+ * refuses to build (the same for every broker).
  *
  * @example
  * ```ts ignore
@@ -123,9 +137,25 @@ export async function establish(
   const signal = options.signal;
   const versions = options.versions ?? config.versions;
   const iterator = transport[Symbol.iterator]();
+  const failures = new Map<string, unknown>();
   let lastError: unknown;
+  let lastRefusal: StompProtocolError | undefined;
+  const failed = (broker: StompBroker, error: unknown) => {
+    lastError = error;
+    if (error instanceof StompProtocolError && error.frame?.command === "ERROR") lastRefusal = error;
+    failures.delete(brokerUri(broker)); // re-inserted: the message lists the brokers as last tried
+    failures.set(brokerUri(broker), error);
+    hooks.failed?.(broker, error);
+  };
   for (;;) {
-    const step = iterator.next(lastError);
+    let step: IteratorResult<StompFailoverAttempt>;
+    try {
+      step = iterator.next(lastError);
+    } catch (error) {
+      throw error instanceof StompConnectTimeout
+        ? exhausted(error, failures, lastRefusal ?? lastError)
+        : error;
+    }
     if (step.done) throw new StompConnectTimeout("the failover sequence ended", { cause: lastError });
     const { broker, delay, attempt } = step.value;
     await sleep(delay, signal);
@@ -156,12 +186,12 @@ export async function establish(
           new StompConnectionError(`${brokerUri(broker)}: no connection within ${connectTimeout} ms`, {
             cause,
           }),
-        () => opening.then((late) => late.close(), () => {}),
+        // Nobody awaits this close: a failure of it must not become an unhandled rejection.
+        () => opening.then((late) => late.close()).catch(() => {}),
       );
     } catch (error) {
       if (signal?.aborted) throw error;
-      lastError = error;
-      hooks.failed?.(broker, error);
+      failed(broker, error);
       continue;
     }
     if (config.tls?.insecure && (broker.protocol === "ssl" || broker.protocol === "wss")) {
@@ -176,15 +206,10 @@ export async function establish(
       return await handshake(config, session, options, versions, opened, handlers, replay);
     } catch (error) {
       session.close({ flush: false });
-      // A broker that hung up before CONNECTED is skipped like one that refused; an ERROR reply,
-      // a bad CONNECTED, a timeout or an abort ends the connect.
-      if (
-        !(error instanceof StompConnectionError) || error instanceof StompConnectTimeout || signal?.aborted
-      ) {
-        throw error;
-      }
-      lastError = error;
-      hooks.failed?.(broker, error);
+      // One broker's silence, refusal or hang-up moves on to the next; an abort, a CONNECT that
+      // cannot be built (the same for every broker) or a bug ends the connect.
+      if (signal?.aborted || !(error instanceof StompError) || LOCAL.has(error)) throw error;
+      failed(broker, error);
     }
   }
 }
@@ -227,6 +252,29 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Errors raised before anything was sent, which no other broker would change. */
+const LOCAL = new WeakSet<object>();
+
+/** The failover sequence's timeout, with each broker's last failure in its message and `failures`. */
+function exhausted(
+  timeout: StompConnectTimeout,
+  failures: ReadonlyMap<string, unknown>,
+  cause: unknown,
+): StompConnectTimeout {
+  const list: StompBrokerFailure[] = [...failures].map(([broker, error]) => ({ broker, error }));
+  const reasons = list.map(({ broker, error }) => {
+    const text = error instanceof Error ? error.message : String(error);
+    return text.includes(broker) ? text : `${broker}: ${text}`;
+  });
+  const message = reasons.length ? `${timeout.message}: ${reasons.join("; ")}` : timeout.message;
+  return new StompConnectTimeout(
+    message,
+    cause === undefined
+      ? { attempts: timeout.attempts, failures: list }
+      : { attempts: timeout.attempts, failures: list, cause },
+  );
+}
+
 async function handshake(
   config: StompConfig,
   session: StompSession<unknown>,
@@ -243,6 +291,7 @@ async function handshake(
   const channel = new StompChannel(connection, versions[versions.length - 1], {
     trace: config.trace,
     traceBodies: config.traceBodies,
+    limits: config.limits,
   });
   const connected = new Deferred<StompFrame>();
   // The connection may fail (e.g. a TLS refusal read) while CONNECT is still being written, before
@@ -281,15 +330,21 @@ async function handshake(
   });
   const connectedTimeout = options.connectedTimeout ?? config.connectedTimeout;
   try {
-    const frame = session.connect({
-      command: config.connectCommand,
-      login: credentials.login ?? config.login,
-      passcode: credentials.passcode ?? config.passcode,
-      headers: { ...config.headers, ...credentials.headers, ...options.headers },
-      versions,
-      host: options.host ?? config.host ?? "/",
-      heartBeats: options.heartBeats ?? config.heartBeats,
-    });
+    let frame: StompFrame;
+    try {
+      frame = session.connect({
+        command: config.connectCommand,
+        login: credentials.login ?? config.login,
+        passcode: credentials.passcode ?? config.passcode,
+        headers: connectHeaders({ ...config.headers, ...credentials.headers }, options.headers),
+        versions,
+        host: options.host ?? config.host ?? "/",
+        heartBeats: options.heartBeats ?? config.heartBeats,
+      });
+    } catch (error) {
+      if (error instanceof Object) LOCAL.add(error);
+      throw error;
+    }
     // Written and answered within connectedTimeout: a connection that fails (or a write that never
     // completes) while CONNECT is being written must not hang the connect.
     const sent = channel.send(frame).then(() => session.sent(), async (error) => {
@@ -337,4 +392,15 @@ function within<T>(
   return deadline(promise, { timeout, signal }, what, onCancel).catch((error) => {
     throw error instanceof StompCancelledError && !signal?.aborted ? onTimeout(error) : error;
   });
+}
+
+/** The CONNECT headers of one connect: `given` first (the first of a name wins), then the config's others. */
+function connectHeaders(
+  config: Readonly<Record<string, string>>,
+  given: StompHeadersInit | undefined,
+): [string, string][] {
+  const pairs = toPairs(given);
+  const named = new Set(pairs.map(([name]) => name));
+  for (const [name, value] of Object.entries(config)) if (!named.has(name)) pairs.push([name, value]);
+  return pairs;
 }

@@ -32,7 +32,7 @@ export function headerText(name: string, value: unknown): string {
 }
 
 /**
- * Checks extra frame headers: names without `:`, CR, LF, NUL; values without CR, LF, NUL (the
+ * Checks extra frame headers (a record or ordered pairs): names without `:`, CR, LF, NUL; values without CR, LF, NUL (the
  * frames they go on are not escaped); none of the `reserved` ones.
  */
 export function checkedHeaders(
@@ -46,7 +46,11 @@ export function checkedHeaders(
     throw new TypeError(`option ${option} must be an object`);
   }
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  // A record, or ordered [name, value] pairs of which the first of a repeated name is the one a broker reads.
+  const entries = Array.isArray(headers)
+    ? headers as ReadonlyArray<readonly [string, unknown]>
+    : Object.entries(headers);
+  for (const [name, value] of entries) {
     if (name === "" || /[:\r\n\0]/.test(name)) {
       throw new TypeError(`option ${option}: bad ${frame} header name ${JSON.stringify(name)}`);
     }
@@ -55,7 +59,8 @@ export function checkedHeaders(
         `${frame} header ${JSON.stringify(name)} has its own option; do not set it in ${option}`,
       );
     }
-    out[name] = headerText(`${option}[${JSON.stringify(name)}]`, value);
+    const text = headerText(`${option}[${JSON.stringify(name)}]`, value);
+    if (!Object.hasOwn(out, name)) out[name] = text;
   }
   return out;
 }

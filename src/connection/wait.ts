@@ -27,6 +27,22 @@ export interface StompWaitOptions {
 }
 
 /**
+ * The trailing options of every call that may ask for a RECEIPT, on both clients: `receipt` asks
+ * for one (`true` generates an id) and the call resolves once it arrived, within `timeout`
+ * milliseconds and until `signal` aborts.
+ *
+ * @example
+ * ```ts
+ * import type { StompReceiptOptions } from "./wait.ts";
+ * const options: StompReceiptOptions = { receipt: true, timeout: 2000 };
+ * ```
+ */
+export interface StompReceiptOptions extends StompWaitOptions {
+  /** Ask for a RECEIPT and wait for it (`true` generates an id). */
+  readonly receipt?: boolean | string;
+}
+
+/**
  * Resolves `promise`'s outcome unless the timeout runs out or the signal aborts first; then
  * rejects with {@link StompCancelledError} naming `what`, after calling `onCancel` (e.g. to drop a
  * waiter). Timers are cleared either way.

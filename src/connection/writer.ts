@@ -5,13 +5,54 @@
  */
 
 import { StompConnectionError } from "../errors.ts";
-import type { StompFrame, StompHeartBeat } from "../protocol/frame.ts";
+import { StompFrame, type StompHeartBeat } from "../protocol/frame.ts";
+import { allocate } from "../protocol/pool.ts";
+import { frameHead } from "../protocol/wire.ts";
 import type { StompConnection } from "./transport.ts";
 
-interface Pending {
-  readonly bytes: Uint8Array;
+const EMPTY = new Uint8Array(0);
+
+interface Batch {
+  /** The chunk being filled and its length (byte streams). */
+  buffer: Uint8Array;
+  length: number;
+  /** Full chunks before it (byte streams), or each frame's bytes (message-framed: one write each). */
+  readonly frames: Uint8Array[];
+  readonly done: Promise<void>;
+  /** How many frames' writes completed (message-framed): only the rest fail with the batch. */
+  readonly settle: (error?: StompConnectionError, written?: number) => void;
+  readonly perFrame: PromiseWithResolversLike[];
+}
+
+interface PromiseWithResolversLike {
+  readonly promise: Promise<void>;
   readonly resolve: () => void;
   readonly reject: (error: StompConnectionError) => void;
+}
+
+const encoder = new TextEncoder();
+/** A batch is encoded into chunks of this size (or one the size of a larger frame). */
+const CHUNK_BYTES = 64 * 1024;
+const FIRST_CHUNK_BYTES = 1024;
+
+/** Writes `head` as UTF-8 at `at`; returns the end. ASCII (the usual header) without a call out. */
+function encodeHead(head: string, buffer: Uint8Array, at: number): number {
+  const n = head.length;
+  for (let i = 0; i < n; i++) {
+    const c = head.charCodeAt(i);
+    if (c >= 0x80) return at - i + encoder.encodeInto(head, buffer.subarray(at - i)).written;
+    buffer[at++] = c;
+  }
+  return at;
+}
+
+function resolvers(): PromiseWithResolversLike {
+  let resolve!: () => void, reject!: (error: StompConnectionError) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
 }
 
 /**
@@ -20,6 +61,10 @@ interface Pending {
  * batch starts only once the previous write resolved, so a loop that awaits each `write` is held
  * back by the connection instead of buffering without bound. A failed write rejects everything
  * pending, and every later write, with a {@link StompConnectionError}.
+ *
+ * On a byte stream each frame is encoded into the batch's buffer when it is queued (header block
+ * escaped, body copied once), and every frame of a batch shares one promise: per frame there is
+ * no queue entry, no promise and no closure, which is what a publish loop of small messages costs.
  *
  * @example
  * ```ts
@@ -40,7 +85,7 @@ interface Pending {
  */
 export class FrameWriter {
   readonly #connection: StompConnection;
-  #queue: Pending[] = [];
+  #batch?: Batch;
   #flushing = false;
   #failure?: StompConnectionError;
 
@@ -55,59 +100,112 @@ export class FrameWriter {
    */
   write(frame: StompFrame | StompHeartBeat): Promise<void> {
     if (this.#failure) return Promise.reject(this.#failure);
-    let bytes: Uint8Array;
+    if (this.#connection.messageFramed) {
+      let bytes: Uint8Array;
+      try {
+        bytes = frame.toBytes();
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      const batch = this.#current();
+      const one = resolvers();
+      batch.frames.push(bytes);
+      batch.perFrame.push(one);
+      return one.promise;
+    }
+    let head: string, body: Uint8Array, nul: boolean;
     try {
-      bytes = frame.toBytes();
+      if (frame instanceof StompFrame) {
+        // Checked and escaped now, so a frame that cannot be written rejects here, unqueued.
+        head = frameHead(frame.command, frame.rawHeaders, frame.body.length, frame.version);
+        body = frame.body, nul = true;
+      } else {
+        head = "", body = frame.toBytes(), nul = false;
+      }
     } catch (error) {
       return Promise.reject(error);
     }
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ bytes, resolve, reject });
-      if (!this.#flushing) {
-        this.#flushing = true;
-        // A microtask later, so that everything queued in this turn joins the batch.
-        queueMicrotask(() => this.#flush());
-      }
-    });
+    const batch = this.#current();
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: a safe bound before encoding.
+    const need = head.length * 3 + body.length + 1;
+    let buffer = batch.buffer, at = batch.length;
+    if (at + need > buffer.length) {
+      // Full chunks are written as they are (in order, one write each): nothing is copied twice.
+      if (at > 0) batch.frames.push(buffer.subarray(0, at));
+      // A batch's first chunk is small (a single ACK is the common batch) and comes from the pool.
+      const size = at === 0 && buffer.length === 0 ? FIRST_CHUNK_BYTES : CHUNK_BYTES;
+      buffer = batch.buffer = allocate(Math.max(need, size));
+      at = 0;
+    }
+    at = encodeHead(head, buffer, at);
+    if (body.length > 0) {
+      if (body.length > 64) buffer.set(body, at);
+      else for (let i = 0; i < body.length; i++) buffer[at + i] = body[i];
+      at += body.length;
+    }
+    if (nul) buffer[at++] = 0;
+    batch.length = at;
+    return batch.done;
+  }
+
+  /** The batch being filled; a new one is flushed a microtask later, with all queued in this turn. */
+  #current(): Batch {
+    if (this.#batch) return this.#batch;
+    const { promise, resolve, reject } = resolvers();
+    // The shared promise may have no listener (a send nobody awaits): its failure is still
+    // reported to each frame that asks, and the later writes; it must not be "unhandled".
+    promise.catch(() => {});
+    const perFrame: PromiseWithResolversLike[] = [];
+    const batch: Batch = {
+      buffer: EMPTY,
+      length: 0,
+      frames: [],
+      done: promise,
+      perFrame,
+      settle: (error, written = 0) => {
+        if (error) {
+          reject(error);
+          for (let i = written; i < perFrame.length; i++) perFrame[i].reject(error);
+        } else {
+          resolve();
+        }
+      },
+    };
+    this.#batch = batch;
+    if (!this.#flushing) {
+      this.#flushing = true;
+      queueMicrotask(() => this.#flush());
+    }
+    return batch;
   }
 
   async #flush(): Promise<void> {
     const connection = this.#connection;
-    while (this.#queue.length > 0) {
-      const batch = this.#queue;
-      this.#queue = [];
+    let batch: Batch | undefined;
+    while ((batch = this.#batch) !== undefined) {
+      this.#batch = undefined;
       let written = 0;
       try {
         if (connection.messageFramed) {
-          for (const item of batch) {
-            await connection.write(item.bytes);
-            item.resolve();
-            written++;
+          for (const bytes of batch.frames) {
+            await connection.write(bytes);
+            batch.perFrame[written++].resolve();
           }
         } else {
-          await connection.write(batch.length === 1 ? batch[0].bytes : concat(batch));
-          for (const item of batch) item.resolve();
+          for (const bytes of batch.frames) await connection.write(bytes);
+          await connection.write(batch.buffer.subarray(0, batch.length));
         }
+        batch.settle();
       } catch (error) {
         this.#failure = error instanceof StompConnectionError
           ? error
           : new StompConnectionError(`${connection.info}: write failed`, { cause: error });
-        for (const item of [...batch.slice(written), ...this.#queue]) item.reject(this.#failure);
-        this.#queue = [];
+        batch.settle(this.#failure, written);
+        // Queued while this write was under way: refused with it.
+        (this.#batch as Batch | undefined)?.settle(this.#failure);
+        this.#batch = undefined;
       }
     }
     this.#flushing = false;
   }
-}
-
-function concat(batch: readonly Pending[]): Uint8Array {
-  let length = 0;
-  for (const item of batch) length += item.bytes.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const item of batch) {
-    out.set(item.bytes, offset);
-    offset += item.bytes.length;
-  }
-  return out;
 }

@@ -7,9 +7,11 @@
  */
 
 import { getHeader, toPairs } from "./command_checks.ts";
+import { StompFrameError } from "../errors.ts";
 import { StompProtocolError } from "./protocol_error.ts";
 import { Header } from "./spec.ts";
-import type { StompHeadersInit } from "./frame.ts";
+import type { StompFrame, StompHeadersInit } from "./frame.ts";
+import type { StompToken } from "./server_frames.ts";
 
 /** A broker's departures from the spec that the session guards against. */
 export interface StompBrokerQuirks {
@@ -23,13 +25,62 @@ export interface StompBrokerQuirks {
    * where the spec says: of its own subscription.
    */
   readonly clientAckSpansConnection?: boolean;
+  /**
+   * An ERROR the broker sends, without closing the connection, for a delivery that was already on its
+   * way to a subscription the client has just ended: the delivery raced the UNSUBSCRIBE. `message` is
+   * the ERROR's `message` header; `body` finds the consumer tag in its body, whose prefix `tags` maps
+   * to the SUBSCRIBE header it was made from.
+   */
+  readonly lateDeliveryError?: {
+    readonly message: string;
+    readonly body: RegExp;
+    readonly tags: Readonly<Record<string, typeof Header.ID | typeof Header.DESTINATION>>;
+  };
+  /**
+   * Transports (URI schemes) on which the broker answers a DISCONNECT that asks for a receipt by
+   * closing the connection cleanly, without the RECEIPT: there the clean close is the confirmation.
+   */
+  readonly closesInsteadOfDisconnectReceipt?: ReadonlySet<string>;
+  /**
+   * Headers that make a NACK final: the broker would otherwise requeue the message at once and
+   * deliver it again (to the same consumer, in a loop, for a message it cannot take).
+   */
+  readonly finalNackHeaders?: Readonly<Record<string, string>>;
+  /**
+   * What the broker does to the header names and values of a STOMP 1.0 frame it is sent, where
+   * that departs from 1.0 (no escapes: every byte is kept). A header matching one is refused.
+   */
+  readonly headers10?: readonly StompHeaderQuirk[];
+}
+
+/**
+ * One way a broker changes or drops a header it reads: the text it applies to and what it does.
+ *
+ * @example
+ * ```ts
+ * import type { StompHeaderQuirk } from "./broker_quirks.ts";
+ * const trims: StompHeaderQuirk = { pattern: /^ | $/, effect: "strips leading and trailing spaces" };
+ * ```
+ */
+export interface StompHeaderQuirk {
+  /** Matches a header name or value the broker would not keep as sent. */
+  readonly pattern: RegExp;
+  /** What the broker does then, for the error message. */
+  readonly effect: string;
 }
 
 /**
  * The known quirks by product (the `server` header up to its `/`). Measured against RabbitMQ 3.10:
  * with a `client-individual` subscription B holding an unacked message, a `client` ACK of a message
  * of subscription A acked B's as well, and it never came back after a reconnect; ActiveMQ 5.17
- * redelivered it, as the spec requires.
+ * redelivered it, as the spec requires. RabbitMQ's Web-STOMP answers DISCONNECT with a WebSocket close
+ * 1000 and no RECEIPT (tests/integration/sync_basic_test.ts "DISCONNECT with receipt" proves it on ws
+ * and wss, where a RECEIPT before the EOF would fail it; its plain STOMP listener sends the RECEIPT).
+ * After an UNSUBSCRIBE of an auto-ack subscription that
+ * messages were flowing to, RabbitMQ answered each delivery still in flight with
+ * `ERROR message:Subscription not found` ("There is no current subscription with tag 'T_<id>'.",
+ * `Q_<destination>` for a 1.0 subscription without id) and kept the connection open; ActiveMQ sends
+ * nothing for them.
  *
  * @example
  * ```ts
@@ -38,7 +89,36 @@ export interface StompBrokerQuirks {
  * ```
  */
 export const BROKER_QUIRKS: Readonly<Record<string, StompBrokerQuirks>> = {
-  RabbitMQ: { forbiddenInSubscriptionId: /[:\\]/, clientAckSpansConnection: true },
+  RabbitMQ: {
+    forbiddenInSubscriptionId: /[:\\]/,
+    clientAckSpansConnection: true,
+    closesInsteadOfDisconnectReceipt: new Set(["ws", "wss"]),
+    finalNackHeaders: { requeue: "false" },
+    headers10: [
+      {
+        pattern: /\\/,
+        effect:
+          "reads 1.0 headers with STOMP 1.1 escaping: \\n, \\c, \\r and \\\\ are decoded, and any other " +
+          "backslash makes it close the connection without an ERROR (the frame is lost)",
+      },
+      { pattern: /^ /, effect: "strips leading spaces from 1.0 headers" },
+    ],
+    lateDeliveryError: {
+      message: "Subscription not found",
+      body: /^There is no current subscription with tag '(T_|Q_)(.*)'\.\s*$/s,
+      tags: { T_: Header.ID, Q_: Header.DESTINATION },
+    },
+  },
+  ActiveMQ: {
+    headers10: [
+      {
+        pattern: /\\[nc\\]/,
+        effect: "decodes \\n, \\c and \\\\ in 1.0 headers as STOMP 1.1 escapes (and writes a decoded line " +
+          "feed raw to 1.0 consumers, where it becomes a header line of its own)",
+      },
+      { pattern: /^ | $/, effect: "strips leading and trailing spaces from 1.0 headers" },
+    ],
+  },
 };
 
 /**
@@ -47,12 +127,86 @@ export const BROKER_QUIRKS: Readonly<Record<string, StompBrokerQuirks>> = {
  * @example
  * ```ts
  * import { brokerQuirks } from "./broker_quirks.ts";
- * console.log(brokerQuirks("ActiveMQ/5.17.2")); // {}
+ * console.log(brokerQuirks("Apollo/1.7.1")); // {}
  * ```
  */
 export function brokerQuirks(server: string | undefined): StompBrokerQuirks {
   if (server === undefined) return {};
   return BROKER_QUIRKS[server.split("/", 1)[0]] ?? {};
+}
+
+/**
+ * Throws a {@link StompFrameError}, before anything is sent, for a header of a STOMP 1.0 `frame`
+ * that the broker which sent `server` would change or drop (see {@link StompBrokerQuirks.headers10}).
+ * STOMP 1.1 and later escape header text, and these brokers keep it exactly there.
+ *
+ * @example
+ * ```ts
+ * import { checkHeaders10 } from "./broker_quirks.ts";
+ * import { StompFrame } from "./frame.ts";
+ * const frame = new StompFrame("SEND", { destination: "/queue/a", path: "C:\\new" }, undefined, "1.0");
+ * try {
+ *   checkHeaders10("RabbitMQ/3.10.8", frame);
+ * } catch (e) {
+ *   console.log((e as Error).message); // header "path" value "C:\\new" cannot be sent to RabbitMQ over STOMP 1.0: ...
+ * }
+ * ```
+ */
+export function checkHeaders10(server: string | undefined, frame: StompFrame): void {
+  if (frame.version !== "1.0") return;
+  const quirks = brokerQuirks(server).headers10;
+  if (quirks === undefined) return;
+  const product = server?.split("/", 1)[0];
+  for (const [name, value] of frame.rawHeaders) {
+    for (const { pattern, effect } of quirks) {
+      const which = pattern.test(name) ? "name" : pattern.test(value) ? "value" : undefined;
+      if (which === undefined) continue;
+      throw new StompFrameError(
+        `${frame.command}: header ${JSON.stringify(name)} ${
+          which === "value" ? `value ${JSON.stringify(value)} ` : ""
+        }` +
+          `cannot be sent to ${product} over STOMP 1.0: ${product} ${effect}. Nothing was sent; connect with ` +
+          "STOMP 1.1 or later (which escapes header text) to send it unchanged.",
+      );
+    }
+  }
+}
+
+/**
+ * Whether a clean close may stand for the RECEIPT of a DISCONNECT: only where the broker that sent
+ * `server` is known to close without it on this transport (`scheme`, e.g. `ws`). Anywhere else a
+ * close before the RECEIPT means the broker may not have processed what came before.
+ *
+ * @example
+ * ```ts
+ * import { closeConfirmsDisconnect } from "./broker_quirks.ts";
+ * console.log(closeConfirmsDisconnect("RabbitMQ/3.10.8", "ws"), closeConfirmsDisconnect("RabbitMQ/3.10.8", "tcp")); // true false
+ * ```
+ */
+export function closeConfirmsDisconnect(server: string | undefined, scheme: string | undefined): boolean {
+  return scheme !== undefined && brokerQuirks(server).closesInsteadOfDisconnectReceipt?.has(scheme) === true;
+}
+
+/**
+ * The subscription token an ERROR from the broker that sent `server` names when it is that broker's
+ * {@link StompBrokerQuirks.lateDeliveryError} (a delivery that raced an UNSUBSCRIBE), else undefined.
+ *
+ * @example
+ * ```ts
+ * import { lateDeliveryToken } from "./broker_quirks.ts";
+ * import { StompFrame } from "./frame.ts";
+ * const error = new StompFrame("ERROR", { message: "Subscription not found" }, "There is no current subscription with tag 'T_s1'.");
+ * console.log(lateDeliveryToken("RabbitMQ/3.10.8", error)); // "id:s1"
+ * ```
+ */
+export function lateDeliveryToken(server: string | undefined, frame: StompFrame): StompToken | undefined {
+  const quirk = brokerQuirks(server).lateDeliveryError;
+  if (!quirk || frame.command !== "ERROR" || frame.headers[Header.MESSAGE] !== quirk.message) {
+    return undefined;
+  }
+  const match = quirk.body.exec(frame.text());
+  const header = match ? quirk.tags[match[1]] : undefined;
+  return header === undefined ? undefined : `${header}:${match![2]}` as StompToken;
 }
 
 /**

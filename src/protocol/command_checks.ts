@@ -107,8 +107,10 @@ export function toPairs(headers: StompHeadersInit | undefined): Pairs {
  * console.log(getHeader([["id", "s1"], ["id", "s2"]], "id")); // "s1"
  * ```
  */
-export const getHeader = (pairs: Pairs, name: string): string | undefined =>
-  pairs.find(([k]) => k === name)?.[1];
+export function getHeader(pairs: ReadonlyArray<readonly [string, string]>, name: string): string | undefined {
+  for (let i = 0; i < pairs.length; i++) if (pairs[i][0] === name) return pairs[i][1];
+  return undefined;
+}
 
 /**
  * Sets `name` (dropping any earlier entry, which would win on the wire) unless value is undefined.
@@ -193,7 +195,8 @@ export function checkCommand(frame: StompFrame, command: string): void {
  * ```
  */
 export function requireHeader(frame: StompFrame, name: string, why = ""): string {
-  const value = frame.headers[name];
+  // A scan of the pairs (first wins, as in `headers`): no header record is built per frame.
+  const value = getHeader(frame.rawHeaders, name);
   if (value === undefined) fail(`${frame.command} frame without ${name} header${why}: ${frame.info()}`);
   return value;
 }

@@ -29,6 +29,7 @@ import {
   withReceipt,
 } from "./command_checks.ts";
 import { type StompBody, StompFrame, type StompHeadersInit, StompHeartBeat } from "./frame.ts";
+import { encodeText } from "./pool.ts";
 import { parseHeartBeat, type StompToken } from "./server_frames.ts";
 import { Command, DEFAULT_VERSION, Header, SPEC, type StompVersion } from "./spec.ts";
 
@@ -161,8 +162,6 @@ export interface StompSendOptions {
   readonly version?: StompVersion;
 }
 
-const encoder = new TextEncoder();
-
 /**
  * Builds a SEND frame. A body holding a NUL byte gets a `content-length` header (without one the
  * broker would cut the body there); a given `content-length` must match the body.
@@ -181,13 +180,35 @@ export function send(
   options: StompSendOptions = {},
 ): StompFrame {
   const version = toVersion(options.version ?? DEFAULT_VERSION);
-  let pairs = setHeader(toPairs(headers), Header.DESTINATION, checkText("destination", destination, "SEND"));
-  if (options.transaction !== undefined) {
-    pairs = setHeader(pairs, Header.TRANSACTION, checkText("transaction", options.transaction, "SEND"));
+  checkText("destination", destination, "SEND");
+  const { transaction, receipt } = options;
+  if (transaction !== undefined) checkText("transaction", transaction, "SEND");
+  if (receipt !== undefined) checkText("receipt", receipt, "SEND");
+  // One pass over the given headers: the explicit destination, transaction and receipt replace any
+  // given ones (an earlier entry would win on the wire) and go last, in that order.
+  const pairs: Pairs = [];
+  let length: string | undefined;
+  const keep = (name: string, value: string) => {
+    if (
+      name === Header.DESTINATION || (name === Header.TRANSACTION && transaction !== undefined) ||
+      (name === Header.RECEIPT && receipt !== undefined)
+    ) return;
+    if (name === Header.CONTENT_LENGTH && length === undefined) length = value;
+    pairs.push([name, value]);
+  };
+  if (Array.isArray(headers)) {
+    for (let i = 0; i < headers.length; i++) keep(headers[i][0], headers[i][1]);
+  } else if (headers !== undefined) {
+    const record = headers as Readonly<Record<string, string | number | boolean | undefined>>;
+    for (const name of Object.keys(record)) {
+      const value = record[name];
+      if (value !== undefined) keep(name, String(value));
+    }
   }
-  pairs = withReceipt(pairs, options.receipt, Command.SEND);
-  const bytes = body === undefined ? undefined : typeof body === "string" ? encoder.encode(body) : body;
-  const length = getHeader(pairs, Header.CONTENT_LENGTH);
+  pairs.push([Header.DESTINATION, destination]);
+  if (transaction !== undefined) pairs.push([Header.TRANSACTION, transaction]);
+  if (receipt !== undefined) pairs.push([Header.RECEIPT, receipt]);
+  const bytes = body === undefined ? undefined : typeof body === "string" ? encodeText(body) : body;
   if (length !== undefined) {
     if (!/^\d+$/.test(length) || Number(length) !== (bytes?.length ?? 0)) {
       fail(
@@ -317,7 +338,7 @@ function ackFrame(command: string, message: StompFrame, options: StompAckOptions
   for (const [name, source] of Object.entries(SPEC[v].ackHeaders)) {
     pairs.push([name, requireHeader(message, source, ` (needed for ${command} in STOMP ${v})`)]);
   }
-  const copied = message.headers[Header.TRANSACTION];
+  const copied = getHeader(message.rawHeaders, Header.TRANSACTION);
   const active = copied !== undefined && new Set(options.transactions ?? []).has(copied);
   const transaction = options.transaction ?? (active ? copied : undefined);
   if (transaction !== undefined) {

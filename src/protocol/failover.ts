@@ -27,9 +27,12 @@ export interface StompFailoverOptions {
   readonly useExponentialBackOff: boolean;
   /** The backoff factor (at least 1). */
   readonly backOffMultiplier: number;
-  /** Retries once a connect ever succeeded: -1 forever, 0 none (one try), N retries after the first try. */
+  /**
+   * Retries once a connect ever succeeded, counted as ActiveMQ counts them: one attempt is a pass over
+   * every broker of the list. -1 forever, 0 none (one pass), N: N more passes after the first.
+   */
   readonly maxReconnectAttempts: number;
-  /** Retries while no connect ever succeeded, same meaning as `maxReconnectAttempts`. */
+  /** Retries while no connect ever succeeded, same meaning as `maxReconnectAttempts` (passes). */
   readonly startupMaxReconnectAttempts: number;
   /** Up to this many milliseconds of random delay are added to each retry delay (before the cap). */
   readonly reconnectDelayJitter: number;
@@ -305,9 +308,9 @@ export function isLocalHost(host: string): boolean {
 export interface StompFailoverAttempt {
   /** The broker to try. */
   readonly broker: StompBroker;
-  /** Milliseconds to wait before trying (0 for the first attempt of a sequence). */
+  /** Milliseconds to wait before trying (0 for the first broker of a sequence). */
   readonly delay: number;
-  /** 1 for the first attempt of the sequence, 2 for the first retry, and so on. */
+  /** The attempt (pass over the broker list) this try belongs to: 1 for the first pass, 2 for the first retry. */
   readonly attempt: number;
 }
 
@@ -329,18 +332,21 @@ export interface StompFailoverTransportOptions {
 
 /**
  * The failover sequence. Each `[Symbol.iterator]()` call starts a new connect sequence yielding
- * `{ broker, delay, attempt }`: the first attempt without delay, then retries with
+ * `{ broker, delay, attempt }`: the first broker without delay, then every further try with
  * `delay = min(current + random() × reconnectDelayJitter, maxReconnectDelay)`, `current` starting at
- * `initialReconnectDelay` and multiplied by `backOffMultiplier` after each retry (with
+ * `initialReconnectDelay` and multiplied by `backOffMultiplier` after each try (with
  * `useExponentialBackOff`). Every pass over the broker list is reshuffled (`randomize`), local hosts
  * first when `priorityBackup` (shuffled within the local and the remote group).
  *
+ * Attempts are counted as ActiveMQ's failover transport counts them: one attempt is a pass over every
+ * broker of the list, so a failover URI never gives up while it has not tried each of its brokers.
  * The retry limit of a sequence is `startupMaxReconnectAttempts` until the client reports a
  * successful connect with {@link StompFailoverTransport.connected}, and `maxReconnectAttempts`
  * afterwards (ActiveMQ's meaning; stompest switched after its first sequence even when that one
- * failed). Past the limit the iterator throws a {@link StompConnectTimeout} whose `attempts` counts the
- * tries; its `cause` is the last value passed to the iterator's `next()` (the client may hand the
- * last connect error back that way; `for...of` passes nothing).
+ * failed): 0 is one pass, N is N passes more. Past the limit the iterator throws a
+ * {@link StompConnectTimeout} whose `attempts` counts the passes; its `cause` is the last value passed
+ * to the iterator's `next()` (the client may hand the last connect error back that way; `for...of`
+ * passes nothing).
  *
  * @example
  * ```ts
@@ -401,25 +407,28 @@ export class StompFailoverTransport implements Iterable<StompFailoverAttempt> {
     let current = o.initialReconnectDelay;
     let tries = 0;
     let cause: unknown = undefined;
-    while (true) {
+    for (let pass = 1;; pass++) {
+      if (pass > 1 && maxRetries !== -1 && pass - 1 > maxRetries) {
+        const passes = pass - 1;
+        const brokers = this.uri.brokers.length;
+        const message =
+          `gave up connecting to ${this.uri} after ${passes} attempt${passes === 1 ? "" : "s"} ` +
+          `(${tries} ${tries === 1 ? "try" : "tries"} over ${brokers} broker${brokers === 1 ? "" : "s"}; ` +
+          `${limitName}=${maxRetries})`;
+        throw new StompConnectTimeout(
+          message,
+          cause === undefined ? { attempts: passes } : { attempts: passes, cause },
+        );
+      }
       for (const broker of this.#pass()) {
         let delay = 0;
         if (tries > 0) {
-          if (maxRetries !== -1 && tries > maxRetries) {
-            const message =
-              `gave up connecting to ${this.uri} after ${tries} attempt${tries === 1 ? "" : "s"} ` +
-              `(${limitName}=${maxRetries})`;
-            throw new StompConnectTimeout(
-              message,
-              cause === undefined ? { attempts: tries } : { attempts: tries, cause },
-            );
-          }
           const jitter = o.reconnectDelayJitter > 0 ? this.#draw() * o.reconnectDelayJitter : 0;
           delay = Math.min(current + jitter, o.maxReconnectDelay);
           if (o.useExponentialBackOff) current *= o.backOffMultiplier;
         }
         tries++;
-        const sent = yield Object.freeze({ broker, delay, attempt: tries });
+        const sent = yield Object.freeze({ broker, delay, attempt: pass });
         if (sent !== undefined) cause = sent;
       }
     }

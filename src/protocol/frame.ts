@@ -4,9 +4,9 @@
  * @module
  */
 
-import { StompFrameError } from "../errors.ts";
-import { allocate, encodeFrame } from "./pool.ts";
-import { ALL_COMMANDS, DEFAULT_VERSION, SPEC, type StompVersion, UNESCAPED_COMMANDS } from "./spec.ts";
+import { allocate, encodeFrame, encodeText } from "./pool.ts";
+import { DEFAULT_VERSION, SPEC, type StompVersion } from "./spec.ts";
+import { frameHead } from "./wire.ts";
 
 /**
  * Headers as a first-wins record (null prototype, so any header name is a plain key).
@@ -45,68 +45,11 @@ export type StompHeadersInit =
  */
 export type StompBody = Uint8Array | string;
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const EMPTY = new Uint8Array(0);
 const inspect = Symbol.for("Deno.customInspect");
 const nodeInspect = Symbol.for("nodejs.util.inspect.custom");
 
-/** How headers are written for one (version, command) kind: escaped by a table or refused. */
-interface HeaderCodec {
-  /** Any character that needs a closer look (escaping or refusal). */
-  readonly needsWork: RegExp;
-  readonly forbiddenName: RegExp;
-  readonly forbiddenValue: RegExp;
-  readonly escapeRe?: RegExp;
-  readonly escapes: Readonly<Record<string, string>>;
-}
-
-const charClass = (chars: string) => chars.replace(/[\\\]^-]/g, "\\$&");
-
-function makeCodec(escapes: Readonly<Record<string, string>>, name: string, value: string): HeaderCodec {
-  const escapable = charClass(Object.keys(escapes).join(""));
-  return {
-    needsWork: new RegExp(`[${escapable}${charClass(name + value)}]`),
-    forbiddenName: new RegExp(`[${charClass(name)}]`),
-    forbiddenValue: new RegExp(`[${charClass(value)}]`),
-    escapeRe: escapable ? new RegExp(`[${escapable}]`, "g") : undefined,
-    escapes,
-  };
-}
-
-// NUL never belongs in a header: many parsers take it as the end of the frame. Without escaping a
-// LF would end the line (header injection) and a ':' in a name would move the split; CONNECT and
-// CONNECTED also refuse CR, because a 1.2 peer strips it. 1.1 has no escape for CR and RabbitMQ
-// closes the connection over a raw one, so 1.1 refuses it too.
-const CODECS = {
-  "1.0": makeCodec({}, "\n:\0", "\n\0"),
-  "1.1": makeCodec(SPEC["1.1"].escapes, "\r\0", "\r\0"),
-  "1.2": makeCodec(SPEC["1.2"].escapes, "\0", "\0"),
-  never: makeCodec({}, "\r\n:\0", "\r\n\0"),
-};
-
-/** Escapes one header name or value, or refuses it; `name` is the header's name (for the message). */
-function encodeHeaderText(
-  text: string,
-  name: string | undefined,
-  codec: HeaderCodec,
-  command: string,
-): string {
-  const isName = name === undefined;
-  if ((isName ? codec.forbiddenName : codec.forbiddenValue).test(text)) {
-    // The value of a passcode header is a secret: it is never echoed, not even in part.
-    const shown = name === "passcode"
-      ? "of passcode"
-      : JSON.stringify(text.length > 40 ? text.slice(0, 40) + "…" : text);
-    throw new StompFrameError(
-      `${command}: header ${isName ? "name" : "value"} ${shown} cannot be written ` +
-        "(it would break the frame or inject a header)",
-    );
-  }
-  return codec.escapeRe ? text.replace(codec.escapeRe, (c) => codec.escapes[c]) : text;
-}
-
-const BAD_COMMAND = /[\r\n\0:]/;
 const PASSCODE = "passcode";
 
 /**
@@ -125,6 +68,22 @@ export function firstWins(pairs: ReadonlyArray<readonly [string, string]>): Stom
     if (headers[name] === undefined) headers[name] = value;
   }
   return headers;
+}
+
+/** The one-shot parser behind {@link StompFrame.fromBytes}, registered by unpack.ts. */
+let unpack: ((bytes: Uint8Array | string, version?: StompVersion) => StompFrame) | undefined;
+
+/**
+ * Registers the one-shot parser behind {@link StompFrame.fromBytes} (unpack.ts does, on import).
+ *
+ * @internal
+ * @example
+ * ```ts ignore
+ * registerUnpack(unpackFrame);
+ * ```
+ */
+export function registerUnpack(fn: (bytes: Uint8Array | string, version?: StompVersion) => StompFrame): void {
+  unpack = fn;
 }
 
 /**
@@ -173,9 +132,26 @@ export class StompFrame {
       }
       this.rawHeaders = pairs;
     }
-    this.body = body === undefined ? EMPTY : typeof body === "string" ? encoder.encode(body) : body;
+    this.body = body === undefined ? EMPTY : typeof body === "string" ? encodeText(body) : body;
     if (!SPEC[version]) throw new TypeError(`unknown STOMP version ${JSON.stringify(version)}`);
     this.version = version;
+  }
+
+  /**
+   * Parses the wire bytes (or text) of exactly one frame with `version`'s rules (default 1.2), as
+   * stompest's `unpack_frame`: the inverse of {@link StompFrame.toBytes}. No frame, a cut-off one, a
+   * second one or a malformed one is a {@link StompFrameError}.
+   *
+   * @example
+   * ```ts
+   * import { StompFrame } from "../../mod.ts";
+   * const frame = StompFrame.fromBytes(new StompFrame("SEND", { destination: "/queue/a" }, "hi").toBytes());
+   * console.log(frame.headers.destination, frame.text()); // "/queue/a" "hi"
+   * ```
+   */
+  static fromBytes(bytes: Uint8Array | string, version?: StompVersion): StompFrame {
+    if (!unpack) throw new Error("StompFrame.fromBytes needs the parser: import the library's mod.ts");
+    return unpack(bytes, version);
   }
 
   /** Headers as a first-wins record: for a repeated name, the first occurrence. */
@@ -199,23 +175,7 @@ export class StompFrame {
    * may not carry a body in this version.
    */
   toBytes(): Uint8Array {
-    const command = this.command, body = this.body, version = this.version;
-    if (!ALL_COMMANDS.has(command) && (command === "" || BAD_COMMAND.test(command))) {
-      throw new StompFrameError(`invalid command ${JSON.stringify(command)}`);
-    }
-    const bodyCommands = SPEC[version].bodyCommands;
-    if (body.length > 0 && bodyCommands !== undefined && !bodyCommands.has(command)) {
-      throw new StompFrameError(`${command} frames may not carry a body in STOMP ${version}`);
-    }
-    const codec = UNESCAPED_COMMANDS.has(command) ? CODECS.never : CODECS[version];
-    const needsWork = codec.needsWork, raw = this.rawHeaders;
-    let head = command + "\n";
-    for (let i = 0; i < raw.length; i++) {
-      const name = raw[i][0], value = raw[i][1];
-      head += (needsWork.test(name) ? encodeHeaderText(name, undefined, codec, command) : name) + ":" +
-        (needsWork.test(value) ? encodeHeaderText(value, name, codec, command) : value) + "\n";
-    }
-    return encodeFrame(head + "\n", body);
+    return encodeFrame(frameHead(this.command, this.rawHeaders, this.body.length, this.version), this.body);
   }
 
   /** True when both frames have the same wire bytes (a frame that cannot be written equals none). */

@@ -22,8 +22,19 @@
 
 export * from "./protocol_error.ts";
 export * from "./spec.ts";
-export * from "./frame.ts";
+export * from "./stompest_spec.ts";
+// Named, not `*`: frame.ts also exports registerUnpack, which only unpack.ts calls.
+export {
+  firstWins,
+  type StompBody,
+  StompFrame,
+  type StompHeaders,
+  type StompHeadersInit,
+  StompHeartBeat,
+} from "./frame.ts";
 export * from "./parser.ts";
+export * from "./frame_too_large.ts";
+export * from "./unpack.ts";
 export * from "./streams.ts";
 export * as commands from "./commands.ts";
 export type {
@@ -36,3 +47,4 @@ export type {
 export * from "./session.ts";
 export * from "./broker.ts";
 export * from "./failover.ts";
+export { PUBLISH_ID_HEADER, RESEND_HEADER, withPublishId, withResend } from "./publish_headers.ts";

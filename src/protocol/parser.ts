@@ -13,11 +13,17 @@
 import { type Dialect, DIALECTS, parseHeader, parseHeaderLines, quote } from "./dialect.ts";
 import { StompFrameError } from "../errors.ts";
 import { StompFrame, StompHeartBeat } from "./frame.ts";
-import { DEFAULT_PARSER_LIMITS, type StompParserLimits, withinLineLimits } from "./parser_limits.ts";
+import { StompFrameTooLargeError } from "./frame_too_large.ts";
+import { resolveParserLimits, type StompParserLimits, withinLineLimits } from "./parser_limits.ts";
 import { copyOf } from "./pool.ts";
 import { checkVersion, DEFAULT_VERSION, type StompVersion, UNESCAPED_COMMANDS } from "./spec.ts";
 
-export { DEFAULT_PARSER_LIMITS, type StompParserLimits } from "./parser_limits.ts";
+export {
+  DEFAULT_PARSER_LIMITS,
+  HEADER_ROOM_BYTES,
+  resolveParserLimits,
+  type StompParserLimits,
+} from "./parser_limits.ts";
 
 const LF = 0x0a, CR = 0x0d, NUL = 0;
 const EMPTY = new Uint8Array(0);
@@ -45,8 +51,9 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
  *
  * Bad input raises a {@link StompFrameError} from `add` once the whole chunk was processed: the
  * frames before and after the bad one are queued, the bad one is dropped and the parser
- * resynchronises at the next NUL. When a chunk held several bad frames, the error's `cause` is an
- * `AggregateError` listing each. Chunks may be reused by the caller after `add` returns.
+ * resynchronises at the next NUL; the error's `queuedBefore` says where it stood among them. When a
+ * chunk held several bad frames, the error's `cause` is an `AggregateError` listing each. Chunks
+ * may be reused by the caller after `add` returns.
  *
  * @example
  * ```ts
@@ -82,11 +89,11 @@ export class StompParser {
   /** How many bytes the fast path decodes: about twice the last header block. */
   #window = MIN_WINDOW;
 
-  /** A parser for `version` (default 1.2) with the given limits (each defaults separately). */
+  /** A parser for `version` (default 1.2) with the given limits (completed by {@link resolveParserLimits}). */
   constructor(version: StompVersion = DEFAULT_VERSION, limits?: Partial<StompParserLimits>) {
     this.#version = checkVersion(version);
     this.#dialect = DIALECTS[this.#version];
-    this.#limits = { ...DEFAULT_PARSER_LIMITS, ...limits };
+    this.#limits = resolveParserLimits(limits);
   }
 
   /** The version whose rules apply: escaping, CR stripping, heart-beats, commands. Settable. */
@@ -191,7 +198,31 @@ export class StompParser {
   /** Records an error and drops the frame: skip to the next NUL (after `skipBytes` bytes). */
   #fail(message: string, limit?: string, skipBytes = 0): void {
     const command = this.#command;
-    (this.#errors ??= []).push(new StompFrameError(command ? `${command}: ${message}` : message, { limit }));
+    const queuedBefore = this.#queue.length - this.#head;
+    (this.#errors ??= []).push(
+      new StompFrameError(command ? `${command}: ${message}` : message, { limit, queuedBefore }),
+    );
+    this.#drop(skipBytes);
+  }
+
+  /**
+   * A body over a limit after complete headers: skip it without keeping it, and hand the headers
+   * up with the error, so that the one message can be settled and the connection go on.
+   */
+  #tooLarge(message: string, limit: string, bodyBytes?: number): void {
+    const frame = new StompFrame(this.#command!, this.#headers, EMPTY, this.#version);
+    (this.#errors ??= []).push(
+      new StompFrameTooLargeError(`${frame.command}: ${message}`, {
+        limit,
+        frame,
+        bodyBytes,
+        queuedBefore: this.#queue.length - this.#head,
+      }),
+    );
+    this.#drop(bodyBytes ?? 0);
+  }
+
+  #drop(skipBytes: number): void {
     this.#toHead();
     this.#skip = skipBytes;
     this.#state = skipBytes > 0 ? SKIP_BYTES : SKIP_TO_NUL;
@@ -427,11 +458,11 @@ export class StompParser {
     }
     const n = Number(length);
     if (n > maxBodyBytes) {
-      this.#fail(`content-length ${n} exceeds ${maxBodyBytes} bytes (maxBodyBytes)`, "maxBodyBytes", n);
+      this.#tooLarge(`content-length ${n} exceeds ${maxBodyBytes} bytes (maxBodyBytes)`, "maxBodyBytes", n);
       return pos;
     }
     if (this.#headerBytes + n > maxFrameBytes) {
-      this.#fail(
+      this.#tooLarge(
         `content-length ${n} makes the frame exceed ${maxFrameBytes} bytes (maxFrameBytes)`,
         "maxFrameBytes",
         n,
@@ -468,8 +499,11 @@ export class StompParser {
       body.set(take === buf.length && pos === 0 ? buf : buf.subarray(pos, pos + take), this.#filled);
       this.#filled += take;
       pos += take;
-      if (this.#filled < body.length || pos >= buf.length) return pos;
+      if (this.#filled < body.length) return pos;
     }
+    // The chunk ended with the body (content-length:0 right after the blank line, too): the NUL
+    // comes with the next one.
+    if (pos >= buf.length) return pos;
     if (buf[pos] === NUL) {
       this.#emit(body);
       return pos + 1;
@@ -490,11 +524,11 @@ export class StompParser {
     const end = nul < 0 ? buf.length : nul;
     const size = this.#pieceBytes + end - pos;
     if (size > maxBodyBytes) {
-      this.#fail(`body longer than ${maxBodyBytes} bytes (maxBodyBytes)`, "maxBodyBytes");
+      this.#tooLarge(`body longer than ${maxBodyBytes} bytes (maxBodyBytes)`, "maxBodyBytes");
       return end;
     }
     if (this.#headerBytes + size > maxFrameBytes) {
-      this.#fail(`frame longer than ${maxFrameBytes} bytes (maxFrameBytes)`, "maxFrameBytes");
+      this.#tooLarge(`frame longer than ${maxFrameBytes} bytes (maxFrameBytes)`, "maxFrameBytes");
       return end;
     }
     if (end > pos) this.#pieces.push(buf.slice(pos, end));

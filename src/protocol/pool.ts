@@ -111,3 +111,23 @@ export function encodeFrame(text: string, tail: Uint8Array): Uint8Array {
   out[written + tail.length] = 0;
   return out;
 }
+
+/**
+ * `text` as UTF-8 bytes. A short text is encoded straight into a slab (under Deno a fresh
+ * `TextEncoder.encode` array costs more than the encoding itself); a long one gets its own array.
+ *
+ * @example
+ * ```ts
+ * import { encodeText } from "./pool.ts";
+ * console.log(encodeText("héllo").length); // 6
+ * ```
+ */
+export function encodeText(text: string): Uint8Array {
+  const bound = text.length * 3;
+  if (bound > POOLED_MAX) return encoder.encode(text);
+  if (offset + bound > SLAB_BYTES) newSlab();
+  const written = encoder.encodeInto(text, offset === 0 ? slabBytes : slabBytes.subarray(offset)).written;
+  const view = new Uint8Array(slab, offset, written);
+  offset = (offset + written + 7) & ~7;
+  return view;
+}

@@ -6,8 +6,7 @@
  */
 
 import type { StompBody, StompHeadersInit } from "./frame.ts";
-
-const encoder = new TextEncoder();
+import { encodeText } from "./pool.ts";
 
 /**
  * SEND headers as a client passes them: a record may say `"content-length": false` to leave the
@@ -24,33 +23,31 @@ export type StompSendHeaders = StompHeadersInit;
 /**
  * Adds `content-length` (the body's byte length) unless the headers carry one or opt out with
  * `"content-length": false`; also returns the `transaction` header so the session can check it
- * is active.
+ * is active, and the body as bytes: a string body is encoded here, once, and its length taken
+ * from that encoding (pass `bytes` on, not the string).
  *
  * @example
  * ```ts
  * import { withContentLength } from "./send_headers.ts";
- * const { headers } = withContentLength("héllo", { priority: 4 });
- * console.log(headers); // { priority: 4, "content-length": 6 }
+ * const { headers, bytes } = withContentLength("héllo", { priority: 4 });
+ * console.log(headers, bytes?.length); // { priority: 4, "content-length": 6 } 6
  * ```
  */
 export function withContentLength(
   body: StompBody | undefined,
   headers: StompHeadersInit | undefined,
-): { headers: StompHeadersInit; transaction?: string } {
-  const length = body === undefined
-    ? 0
-    : typeof body === "string"
-    ? encoder.encode(body).length
-    : body.length;
+): { headers: StompHeadersInit; transaction?: string; bytes?: Uint8Array } {
+  const bytes = typeof body === "string" ? encodeText(body) : body;
+  const length = bytes === undefined ? 0 : bytes.length;
   if (Array.isArray(headers)) {
     const pairs = headers as ReadonlyArray<readonly [string, string]>;
     const transaction = pairs.find(([k]) => k === "transaction")?.[1];
     const has = pairs.some(([k]) => k === "content-length");
-    return { headers: has ? pairs : [...pairs, ["content-length", String(length)]], transaction };
+    return { headers: has ? pairs : [...pairs, ["content-length", String(length)]], transaction, bytes };
   }
   const record = { ...(headers as Record<string, string | number | boolean | undefined> | undefined) };
   const transaction = record.transaction === undefined ? undefined : String(record.transaction);
   if (record["content-length"] === false) delete record["content-length"];
   else if (record["content-length"] === undefined) record["content-length"] = length;
-  return { headers: record, transaction };
+  return { headers: record, transaction, bytes };
 }

@@ -13,7 +13,15 @@
  * @module
  */
 
-import { checkCommand, fail, isBeat, requireHeader, toVersion, toVersions } from "./command_checks.ts";
+import {
+  checkCommand,
+  fail,
+  getHeader,
+  isBeat,
+  requireHeader,
+  toVersion,
+  toVersions,
+} from "./command_checks.ts";
 import { StompProtocolError } from "./protocol_error.ts";
 import type { StompFrame } from "./frame.ts";
 import { Command, Header, SPEC, type StompVersion, VERSIONS } from "./spec.ts";
@@ -154,7 +162,7 @@ export function message(frame: StompFrame, version?: StompVersion): StompToken {
   const v = toVersion(version ?? frame.version);
   requireHeader(frame, Header.MESSAGE_ID);
   const destination = requireHeader(frame, Header.DESTINATION);
-  const subscription = frame.headers[Header.SUBSCRIPTION];
+  const subscription = getHeader(frame.rawHeaders, Header.SUBSCRIPTION);
   if (subscription !== undefined) return `id:${subscription}`;
   if (SPEC[v].subscribeNeedsId) requireHeader(frame, Header.SUBSCRIPTION, ` (required in STOMP ${v})`);
   return `destination:${destination}`;

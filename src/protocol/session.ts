@@ -7,8 +7,11 @@
  */
 
 import * as commands from "./commands.ts";
+import { getHeader } from "./command_checks.ts";
 import type { StompConnectedInfo, StompConnectOptions, StompSendOptions, StompToken } from "./commands.ts";
+import { checkHeaders10 } from "./broker_quirks.ts";
 import { StompProtocolError } from "./protocol_error.ts";
+import { lateDeliveryToken } from "./broker_quirks.ts";
 import type { StompBody, StompFrame, StompHeadersInit, StompHeartBeat } from "./frame.ts";
 import { checkVersion, DEFAULT_VERSION, Header, SPEC, type StompVersion, VERSIONS } from "./spec.ts";
 import { copySubscribeHeaders, type StompSubscription, SubscriptionRegistry } from "./subscriptions.ts";
@@ -173,9 +176,14 @@ export class StompSession<C = unknown> {
     }
   }
 
-  /** Throws on a receipt id that is still outstanding; call before changing any state. */
+  /**
+   * Throws on a receipt id that is still outstanding, or a 1.0 header the broker would change or
+   * drop (broker_quirks.ts); call before changing any state.
+   */
   #checkReceipt(frame: StompFrame): string | undefined {
-    const receipt = frame.headers[Header.RECEIPT];
+    checkHeaders10(this.#server, frame);
+    // A scan of the pairs, not `frame.headers`: no header record is built per SEND.
+    const receipt = getHeader(frame.rawHeaders, Header.RECEIPT);
     if (receipt !== undefined && this.#receipts.has(receipt)) {
       throw new StompProtocolError(`duplicate receipt ${JSON.stringify(receipt)}: one is still outstanding`);
     }
@@ -298,6 +306,25 @@ export class StompSession<C = unknown> {
       this.#server,
     );
     return { frame: this.#expect(frame), token };
+  }
+
+  /**
+   * A subscription ended on this connection (not active any more): a MESSAGE for it, or the broker's
+   * ERROR about a delivery that raced its UNSUBSCRIBE ({@link StompSession.lateDelivery}), is a
+   * late arrival, not a fault.
+   */
+  endedSubscription(token: StompToken): StompSubscription<C> | undefined {
+    return this.#subscriptions.ended(token);
+  }
+
+  /**
+   * The subscription ended on this connection that an ERROR is about, when the ERROR is the broker's
+   * notice of a delivery that raced the UNSUBSCRIBE (RabbitMQ's "Subscription not found", see
+   * broker_quirks.ts), which leaves the connection open; undefined for any other ERROR.
+   */
+  lateDelivery(frame: StompFrame): StompSubscription<C> | undefined {
+    const token = lateDeliveryToken(this.#server, frame);
+    return token === undefined ? undefined : this.#subscriptions.ended(token);
   }
 
   /** Builds UNSUBSCRIBE for a token or subscription and forgets it; an unknown one is an error. */

@@ -59,6 +59,9 @@ export function copySubscribeHeaders(headers: StompHeadersInit | undefined, id?:
   return Array.isArray(copy) ? [...copy, [Header.ID, id] as const] : { ...copy, [Header.ID]: id };
 }
 
+/** How many subscriptions ended on one connection are remembered for the messages still on their way. */
+export const RECENTLY_ENDED = 256;
+
 function ackView(s: StompSubscription<unknown>): StompSubscriptionAck {
   return { id: s.id, destination: s.destination, ack: ackModeOf(s.headers) };
 }
@@ -84,6 +87,8 @@ export class SubscriptionRegistry<C> {
   #active = new Map<StompToken, StompSubscription<C>>();
   // Acking subscriptions ended on this connection: an UNSUBSCRIBE leaves their unacked messages outstanding.
   #ended: StompSubscriptionAck[] = [];
+  // The latest subscriptions ended on this connection, for the messages still on their way to them.
+  #recentlyEnded = new Map<StompToken, StompSubscription<C>>();
 
   /** The active subscription for a token, or undefined. */
   get(token: StompToken): StompSubscription<C> | undefined {
@@ -112,12 +117,26 @@ export class SubscriptionRegistry<C> {
     if (sub === undefined) return false;
     const view = ackView(sub);
     if (view.ack !== "auto") this.#ended.push({ ...view, ended: true });
+    this.#recentlyEnded.delete(token);
+    this.#recentlyEnded.set(token, sub);
+    if (this.#recentlyEnded.size > RECENTLY_ENDED) {
+      this.#recentlyEnded.delete(this.#recentlyEnded.keys().next().value!);
+    }
     return this.#active.delete(token);
+  }
+
+  /**
+   * A subscription ended on this connection (one of the latest {@link RECENTLY_ENDED}), which messages
+   * sent before the broker saw the UNSUBSCRIBE may still reach.
+   */
+  ended(token: StompToken): StompSubscription<C> | undefined {
+    return this.#active.has(token) ? undefined : this.#recentlyEnded.get(token);
   }
 
   /** A new connection: nothing ended on it yet. With `flush`, no subscription is kept either. */
   reset(flush: boolean): void {
     this.#ended = [];
+    this.#recentlyEnded.clear();
     if (flush) this.#active.clear();
   }
 

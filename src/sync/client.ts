@@ -10,10 +10,21 @@ import { establish, type StompClientConnectOptions } from "../connection/connect
 import { StompConnectionError, StompError } from "../errors.ts";
 import { StompFailoverTransport } from "../protocol/failover.ts";
 import type { StompBody, StompFrame, StompHeadersInit, StompHeartBeat } from "../protocol/frame.ts";
+import * as commands from "../protocol/commands.ts";
 import type { StompToken } from "../protocol/commands.ts";
+import type { StompBroker } from "../protocol/broker.ts";
+import { closeConfirmsDisconnect } from "../protocol/broker_quirks.ts";
 import { SessionState, StompSession } from "../protocol/session.ts";
 import { withContentLength } from "../protocol/send_headers.ts";
-import { deadline, Deferred, type StompWaitOptions } from "../connection/wait.ts";
+import { deadline, Deferred, type StompReceiptOptions, type StompWaitOptions } from "../connection/wait.ts";
+
+/**
+ * The receipt argument of the sync client's calls: a receipt id as in stompest (the frame asks for
+ * it and the call resolves once written; the RECEIPT comes later through `receiveFrame`), or the
+ * options both clients share (`{ receipt, timeout, signal }`: the call waits for the RECEIPT and
+ * consumes it).
+ */
+type ReceiptArg = string | StompReceiptOptions | undefined;
 
 /**
  * A sync-style STOMP client: calls send frames and resolve when they were written;
@@ -43,6 +54,8 @@ export class Stomp {
   readonly session: StompSession<unknown>;
   #transport: StompFailoverTransport;
   #channel?: StompChannel;
+  /** The broker of the open (or last) connection. */
+  #broker?: StompBroker;
   /** Received and not yet taken, from `#inboxHead` on (an index, because shift() is O(n)). */
   #inbox: (StompFrame | Error)[] = [];
   #inboxHead = 0;
@@ -71,14 +84,22 @@ export class Stomp {
     this.#closing = this.#cleanEnd = false;
     this.#inbox = [];
     this.#inboxHead = 0;
-    const { channel, connected } = await establish(this.config, this.#transport, this.session, options, {
-      frame: (frame) => this.#push(frame),
-      alive: () => this.session.received(),
-      frameError: (error) => this.#push(error),
-      closed: (error) => this.#closed(error),
-    }, { receipts: true });
+    const { channel, connected, broker } = await establish(
+      this.config,
+      this.#transport,
+      this.session,
+      options,
+      {
+        frame: (frame) => this.#push(frame),
+        alive: () => this.session.received(),
+        frameError: (error) => this.#push(error),
+        closed: (error) => this.#closed(error),
+      },
+      { receipts: true },
+    );
     // Later sequences (reconnects) are limited by maxReconnectAttempts, not the startup limit.
     this.#transport.connected();
+    this.#broker = broker;
     if (this.#lost === undefined) this.#channel = channel;
     return connected;
   }
@@ -119,22 +140,26 @@ export class Stomp {
   }
 
   /**
-   * Sends DISCONNECT. With a `receipt`, waits (at most `timeout` ms) for its RECEIPT; a WebSocket
-   * closed cleanly instead (RabbitMQ Web-STOMP sends no RECEIPT there) counts as the receipt.
-   * Then closes the connection and forgets the session's subscriptions.
+   * Sends DISCONNECT. With a `receipt` (an id, `true` for a generated one; also positional, as
+   * stompest's `disconnect(receipt)`), waits (at most `timeout` ms) for its RECEIPT: a connection
+   * closed before it rejects with {@link StompConnectionError}, except on RabbitMQ Web-STOMP, which
+   * closes the WebSocket cleanly instead of sending it. Then closes the connection and forgets the
+   * session's subscriptions.
    */
-  async disconnect(
-    { receipt, timeout, signal }: { receipt?: string } & StompWaitOptions = {},
-  ): Promise<void> {
+  async disconnect(options: string | StompReceiptOptions = {}): Promise<void> {
+    const { receipt: given, timeout, signal } = typeof options === "string" ? { receipt: options } : options;
+    const receipt = given === true ? `disconnect-${crypto.randomUUID()}` : given || undefined;
     const channel = this.#open();
     const frame = this.session.disconnect(receipt, this.config.disconnectHeaders);
+    // Read now: the session forgets the server when the connection closes.
+    const closeConfirms = closeConfirmsDisconnect(this.session.server, this.#broker?.protocol);
     // From here on the broker closing the connection is what we asked for.
     this.#closing = true;
     try {
       await this.sendFrame(frame);
       if (receipt !== undefined) {
         await deadline(
-          this.#receipt(receipt),
+          this.#receipt(receipt, { closeConfirms }),
           { timeout: timeout ?? this.config.connectedTimeout, signal },
           "DISCONNECT receipt",
         );
@@ -148,39 +173,85 @@ export class Stomp {
     }
   }
 
-  async #receipt(id: string): Promise<void> {
+  /**
+   * Waits for (and takes) the RECEIPT `id` of a `command`. With `answeredByError`, an ERROR naming
+   * it rejects; with `closeConfirms`, a clean close counts as the receipt (see broker_quirks.ts).
+   */
+  async #receipt(
+    id: string,
+    { command = "DISCONNECT", closeConfirms = false, answeredByError = false } = {},
+  ): Promise<void> {
     for (;;) {
       const at = this.#inbox.findIndex((item, i) =>
-        i >= this.#inboxHead &&
-        !(item instanceof Error) && item.command === "RECEIPT" && item.headers["receipt-id"] === id
+        i >= this.#inboxHead && !(item instanceof Error) && item.headers["receipt-id"] === id &&
+        (item.command === "RECEIPT" || (answeredByError && item.command === "ERROR"))
       );
       if (at >= 0) {
-        this.#inbox.splice(at, 1);
+        const [frame] = this.#inbox.splice(at, 1) as StompFrame[];
+        if (frame.command === "ERROR") throw this.session.error(frame);
         return;
       }
       if (!this.#channel) {
-        // The broker hung up cleanly after DISCONNECT without a RECEIPT (RabbitMQ Web-STOMP).
-        if (this.#cleanEnd) return;
-        throw this.#lost ?? new StompConnectionError("not connected");
+        if (this.#cleanEnd && closeConfirms) return;
+        if (!this.#cleanEnd && this.#lost) throw this.#lost;
+        throw new StompConnectionError(
+          `the broker closed the connection without the RECEIPT for ${command} ${JSON.stringify(id)}`,
+          { cause: this.#lost },
+        );
       }
       await (this.#waiter ??= new Deferred<void>()).promise;
     }
   }
 
   /**
+   * Writes the frame `build` makes for the receipt id `arg` asks for; with receipt options, waits
+   * for its RECEIPT (default timeout: the config's `connectedTimeout`). An ERROR that answers it
+   * rejects with {@link StompProtocolError}.
+   */
+  async #call(
+    arg: ReceiptArg,
+    what: string,
+    build: (receipt: string | undefined) => StompFrame,
+  ): Promise<void> {
+    this.#open();
+    if (arg === undefined || typeof arg === "string") return this.sendFrame(build(arg));
+    const id = arg.receipt === true ? `${what}-${crypto.randomUUID()}` : arg.receipt || undefined;
+    const frame = build(id);
+    await this.sendFrame(frame);
+    if (id === undefined) return;
+    await deadline(
+      this.#receipt(id, { command: frame.command, answeredByError: true }),
+      { timeout: arg.timeout ?? this.config.connectedTimeout, signal: arg.signal },
+      `RECEIPT ${id}`,
+    );
+  }
+
+  /**
    * Sends a message. A string body is UTF-8 encoded. `content-length` is added for you; pass
    * `"content-length": false` to leave it out (ActiveMQ delivers a message with one to JMS
-   * consumers as a BytesMessage).
+   * consumers as a BytesMessage). `receipt`: an id as in stompest (the RECEIPT comes through
+   * {@link Stomp.receiveFrame}), or `{ receipt, timeout, signal }` to wait for it here (the
+   * timeout defaults to the config's `connectedTimeout`); the same holds for every call below.
+   *
+   * @example
+   * ```ts ignore
+   * await client.send("/queue/a", "x", {}, "r-1"); // stompest: receiveFrame() yields RECEIPT r-1
+   * await client.send("/queue/a", "y", {}, { receipt: true, timeout: 5000 }); // resolves once confirmed
+   * ```
    */
   async send(
     destination: string,
     body?: StompBody,
     headers?: StompHeadersInit,
-    receipt?: string,
+    receipt?: string | StompReceiptOptions,
   ): Promise<void> {
     this.#open();
-    const { headers: h, transaction } = withContentLength(body, headers);
-    await this.sendFrame(this.session.send(destination, body, h, { receipt, transaction }));
+    const { headers: h, transaction, bytes } = withContentLength(body, headers);
+    await this.#call(
+      receipt,
+      "send",
+      (id) => this.session.send(destination, bytes, h, { receipt: id, transaction }),
+    );
   }
 
   /**
@@ -188,49 +259,54 @@ export class Stomp {
    * Rejects with a `StompProtocolError`, sending nothing, where the broker would lose messages: on
    * RabbitMQ a `client`-ack subscription beside (or after) another acking one on the same connection.
    */
-  async subscribe(destination: string, headers?: StompHeadersInit, receipt?: string): Promise<StompToken> {
-    this.#open();
-    const { frame, token } = this.session.subscribe(destination, headers, { receipt });
-    await this.sendFrame(frame);
+  async subscribe(
+    destination: string,
+    headers?: StompHeadersInit,
+    receipt?: string | StompReceiptOptions,
+  ): Promise<StompToken> {
+    let token!: StompToken;
+    await this.#call(receipt, "subscribe", (id) => {
+      const built = this.session.subscribe(destination, headers, { receipt: id });
+      token = built.token;
+      return built.frame;
+    });
     return token;
   }
 
-  /** Ends a subscription. */
-  async unsubscribe(token: StompToken, receipt?: string): Promise<void> {
-    this.#open();
-    await this.sendFrame(this.session.unsubscribe(token, receipt));
+  /** Ends a subscription (`receipt` as in {@link Stomp.send}). */
+  async unsubscribe(token: StompToken, receipt?: string | StompReceiptOptions): Promise<void> {
+    await this.#call(receipt, "unsubscribe", (id) => this.session.unsubscribe(token, id));
   }
 
   /** Acknowledges a MESSAGE (the headers are picked per version; an active transaction is kept). */
-  async ack(frame: StompFrame, receipt?: string): Promise<void> {
-    this.#open();
-    await this.sendFrame(this.session.ack(frame, { receipt }));
+  async ack(frame: StompFrame, receipt?: string | StompReceiptOptions): Promise<void> {
+    await this.#call(receipt, "ack", (id) => this.session.ack(frame, { receipt: id }));
   }
 
   /** Rejects a MESSAGE (STOMP 1.1+). */
-  async nack(frame: StompFrame, receipt?: string): Promise<void> {
-    this.#open();
-    await this.sendFrame(this.session.nack(frame, { receipt }));
+  async nack(frame: StompFrame, receipt?: string | StompReceiptOptions): Promise<void> {
+    await this.#call(receipt, "nack", (id) => this.session.nack(frame, { receipt: id }));
   }
 
   /** Begins a transaction; resolves with its id (generated when none is given). */
-  async begin(transaction?: string, receipt?: string): Promise<string> {
-    this.#open();
-    const frame = this.session.begin(transaction, receipt);
-    await this.sendFrame(frame);
-    return frame.headers.transaction;
+  async begin(transaction?: string, receipt?: string | StompReceiptOptions): Promise<string> {
+    let id!: string;
+    await this.#call(receipt, "begin", (r) => {
+      const frame = this.session.begin(transaction, r);
+      id = frame.headers.transaction;
+      return frame;
+    });
+    return id;
   }
 
   /** Commits a transaction. */
-  async commit(transaction: string, receipt?: string): Promise<void> {
-    this.#open();
-    await this.sendFrame(this.session.commit(transaction, receipt));
+  async commit(transaction: string, receipt?: string | StompReceiptOptions): Promise<void> {
+    await this.#call(receipt, "commit", (id) => this.session.commit(transaction, id));
   }
 
   /** Aborts a transaction. */
-  async abort(transaction: string, receipt?: string): Promise<void> {
-    this.#open();
-    await this.sendFrame(this.session.abort(transaction, receipt));
+  async abort(transaction: string, receipt?: string | StompReceiptOptions): Promise<void> {
+    await this.#call(receipt, "abort", (id) => this.session.abort(transaction, id));
   }
 
   /**
@@ -289,21 +365,63 @@ export class Stomp {
   }
 
   /**
-   * True when a frame can be received now or arrives within `timeout` ms (default 0: no wait).
-   * Throws {@link StompConnectionError} when the connection is gone and nothing is left to read.
+   * True when a frame can be received now or arrives within `timeout` ms (default 0: no wait), given
+   * as a number (stompest's `canRead(timeout)`) or as `{ timeout, signal }`; false when the wait ran
+   * out or the signal aborted first. Throws {@link StompConnectionError} when the connection is gone
+   * and nothing is left to read.
+   *
+   * @example
+   * ```ts ignore
+   * if (await client.canRead({ timeout: 1000, signal })) console.log((await client.receiveFrame()).info());
+   * ```
    */
-  async canRead(timeout = 0): Promise<boolean> {
+  async canRead(wait: number | StompWaitOptions = 0): Promise<boolean> {
+    const { timeout = 0, signal } = typeof wait === "number" ? { timeout: wait } : wait;
     if (this.#available()) return true;
     if (!this.#channel) throw this.#lost ?? new StompConnectionError("not connected");
-    if (timeout <= 0) return false;
+    if ((timeout <= 0 && signal === undefined) || signal?.aborted) return false;
     try {
-      await deadline((this.#waiter ??= new Deferred<void>()).promise, { timeout }, "canRead");
+      const bound = timeout > 0 ? { timeout, signal } : { signal };
+      await deadline((this.#waiter ??= new Deferred<void>()).promise, bound, "canRead");
     } catch {
       return this.#available();
     }
     if (this.#available()) return true;
     if (!this.#channel) throw this.#lost ?? new StompConnectionError("not connected");
     return false;
+  }
+
+  /**
+   * The token of the subscription a MESSAGE belongs to, as stompest's `message(frame)`: match it
+   * against what {@link Stomp.subscribe} returned. A MESSAGE for no active subscription is a
+   * {@link StompProtocolError}.
+   *
+   * @example
+   * ```ts ignore
+   * const token = await client.subscribe("/queue/a");
+   * const frame = await client.receiveFrame();
+   * if (frame.command === "MESSAGE" && client.message(frame) === token) console.log(frame.text());
+   * ```
+   */
+  message(frame: StompFrame): StompToken {
+    this.session.message(frame); // throws unless an active subscription takes it
+    const token = commands.message(frame, this.session.version);
+    // A 1.0 broker may name a subscription that was keyed by its destination.
+    return this.session.subscription(token) ? token : `destination:${frame.headers.destination}`;
+  }
+
+  /**
+   * The `receipt-id` of a RECEIPT frame, as stompest's `receipt(frame)` (it was already checked
+   * against the outstanding receipts when it arrived).
+   *
+   * @example
+   * ```ts ignore
+   * await client.send("/queue/a", "x", {}, "r-1");
+   * console.log(client.receipt(await client.receiveFrame())); // "r-1"
+   * ```
+   */
+  receipt(frame: StompFrame): string {
+    return commands.receipt(frame);
   }
 
   /** Writes any frame as it is; the session is not consulted (use the named methods for that). */

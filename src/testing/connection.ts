@@ -91,6 +91,7 @@ export class TestConnection implements Consumer {
   #closed: Promise<void> = Promise.resolve();
   #lastRead = Date.now();
   #acks = 0;
+  #sends = 0;
 
   readonly #handlers: Readonly<Record<string, Handler>> = {
     SEND: (f) => this.#send(f),
@@ -220,7 +221,7 @@ export class TestConnection implements Consumer {
       try {
         const after = connecting ? this.#connect(frame) : this.#dispatch(frame);
         const receipt = frame.headers[Header.RECEIPT];
-        if (!connecting && receipt !== undefined) {
+        if (!connecting && receipt !== undefined && this.#reading) {
           this.#write(
             new StompFrame(Command.RECEIPT, { [Header.RECEIPT_ID]: receipt }, undefined, this.version),
           );
@@ -269,9 +270,14 @@ export class TestConnection implements Consumer {
     if (fault) {
       throw new Refusal(fault.message ?? "SEND refused (faults.errorOnSend)", { close: fault.close ?? true });
     }
+    const drop = this.#faults.takeDropOnSend(++this.#sends);
+    if (drop?.at === "before-store") {
+      return this.#teardown("dropped before storing a SEND (faults.dropOnSend)");
+    }
     const message = storedMessage(this.#host.nextMessageId(), destination, frame.rawHeaders, frame.body);
     const route = () => this.#host.destinations.route(message, () => this.#host.nextMessageId());
     this.#now(frame, route);
+    if (drop) this.#teardown("dropped after storing a SEND (faults.dropOnSend)");
   }
 
   #subscribe(frame: StompFrame): () => void {

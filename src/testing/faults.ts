@@ -21,6 +21,22 @@ export interface StompTestErrorFault {
 }
 
 /**
+ * Where a dropped SEND dies: `"before-store"` drops the connection before the broker stores the
+ * message (it is lost), `"after-store"` right after storing it and before its RECEIPT (stored, but
+ * the client never hears so). `nth` picks the connection's nth SEND (default 1).
+ *
+ * @example
+ * ```ts
+ * import type { StompTestDropOnSend } from "./faults.ts";
+ * const fault: StompTestDropOnSend = { at: "after-store", nth: 3 };
+ * ```
+ */
+export interface StompTestDropOnSend {
+  readonly at: "before-store" | "after-store";
+  readonly nth?: number;
+}
+
+/**
  * The fault settings. Each one left `undefined` is off (on the broker) or inherited from the
  * broker's settings (for one connection, see `StompTestBroker.nextConnection`).
  *
@@ -37,6 +53,11 @@ export interface StompTestFaultOptions {
   errorOnConnect?: boolean | string;
   /** Answer the next SEND with ERROR instead of routing it. One-shot: it clears itself once used. */
   errorOnSend?: boolean | StompTestErrorFault;
+  /**
+   * Drop the connection at a SEND, before or after storing it (no RECEIPT either way). One-shot:
+   * it clears itself once used.
+   */
+  dropOnSend?: StompTestDropOnSend;
   /** Drop a connection once it has sent this many frames (the last one is handled first). */
   dropAfterFrames?: number;
   /** Stop sending heart-beats (the client should declare the broker dead). */
@@ -57,6 +78,11 @@ const checks: { readonly [K in Key]-?: (value: unknown) => boolean } = {
     (typeof v === "object" && v !== null &&
       ["string", "undefined"].includes(typeof (v as StompTestErrorFault).message) &&
       ["boolean", "undefined"].includes(typeof (v as StompTestErrorFault).close)),
+  dropOnSend: (v) =>
+    typeof v === "object" && v !== null &&
+    ["before-store", "after-store"].includes((v as StompTestDropOnSend).at) &&
+    ((v as StompTestDropOnSend).nth === undefined ||
+      (Number.isSafeInteger((v as StompTestDropOnSend).nth) && (v as StompTestDropOnSend).nth! > 0)),
   dropAfterFrames: (v) => Number.isSafeInteger(v) && (v as number) > 0,
   stopHeartBeating: (v) => typeof v === "boolean",
   delay: (v) => typeof v === "number" && Number.isFinite(v) && v >= 0,
@@ -140,6 +166,13 @@ export class StompTestFaults implements StompTestFaultOptions {
   set errorOnSend(value: boolean | StompTestErrorFault | undefined) {
     this.#put("errorOnSend", value);
   }
+  /** See {@link StompTestFaultOptions.dropOnSend}. */
+  get dropOnSend(): StompTestDropOnSend | undefined {
+    return this.#values.dropOnSend;
+  }
+  set dropOnSend(value: StompTestDropOnSend | undefined) {
+    this.#put("dropOnSend", value);
+  }
   /** See {@link StompTestFaultOptions.dropAfterFrames}. */
   get dropAfterFrames(): number | undefined {
     return this.#values.dropAfterFrames;
@@ -180,8 +213,25 @@ export class FaultView {
     this.#broker = broker;
   }
 
-  get<K extends Exclude<Key, "errorOnSend">>(name: K): StompTestFaultOptions[K] {
+  get<K extends Exclude<Key, "errorOnSend" | "dropOnSend">>(name: K): StompTestFaultOptions[K] {
     return this.#own[name] ?? this.#broker[name];
+  }
+
+  /**
+   * The dropOnSend fault when the connection's `sends`th SEND is the one it names; then cleared
+   * where it was found: it fires once.
+   */
+  takeDropOnSend(sends: number): StompTestDropOnSend | undefined {
+    const own = this.#own.dropOnSend;
+    if (own !== undefined) {
+      if ((own.nth ?? 1) !== sends) return undefined;
+      this.#own.dropOnSend = undefined;
+      return own;
+    }
+    const shared = this.#broker.dropOnSend;
+    if (shared === undefined || (shared.nth ?? 1) !== sends) return undefined;
+    this.#broker.dropOnSend = undefined;
+    return shared;
   }
 
   /** The errorOnSend fault, if set, cleared where it was found: it fires once. */

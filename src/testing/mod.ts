@@ -1,7 +1,7 @@
 /**
  * `@stompest/stompest/testing`: an in-process STOMP 1.0–1.2 broker for tests, reached through an
  * in-memory connector or a loopback TCP listener, with fault hooks (black hole, ERROR on CONNECT
- * or SEND, drops, stopped heart-beats, delays, refused connections) and waits that never sleep.
+ * or SEND, drops (also at a SEND, before or after storing it), stopped heart-beats, delays, refused connections) and waits that never sleep.
  *
  * It is a test double: nothing proved on it is proved for ActiveMQ or RabbitMQ.
  *
@@ -25,7 +25,12 @@ export {
 } from "./broker.ts";
 export type { StompTestBrokerOptions, StompTestUsers } from "./settings.ts";
 export type { StompTestConnectionInfo } from "./connection.ts";
-export { type StompTestErrorFault, type StompTestFaultOptions, StompTestFaults } from "./faults.ts";
+export {
+  type StompTestDropOnSend,
+  type StompTestErrorFault,
+  type StompTestFaultOptions,
+  StompTestFaults,
+} from "./faults.ts";
 export type { StompTestListen, StompTestListener } from "./listener.ts";
 export { memoryPair } from "./pair.ts";
 export { DEFAULT_WAIT_TIMEOUT, type StompTestWaitOptions } from "./wait.ts";

@@ -35,8 +35,8 @@ export const CA_PEM: string | undefined = await Deno.readTextFile(CA_PATH).catch
  * ```
  */
 export interface BrokerEndpoint {
-  /** `rabbitmq` or `activemq`. */
-  readonly broker: "rabbitmq" | "activemq";
+  /** `rabbitmq`, `activemq` or `stompserver`. */
+  readonly broker: "rabbitmq" | "activemq" | "stompserver";
   /** The address, as a connector takes it. */
   readonly address: StompBroker;
   /** The URI text, e.g. `ssl://127.0.0.1:61614`. */
@@ -103,13 +103,14 @@ export async function endpoint(
 }
 
 const local = "127.0.0.1";
-const [rmqTcp, rmqSsl, rmqWs, rmqWss, amqTcp, amqSsl] = await Promise.all([
+const [rmqTcp, rmqSsl, rmqWs, rmqWss, amqTcp, amqSsl, ssTcp] = await Promise.all([
   endpoint("rabbitmq", { protocol: "tcp", host: local, port: 61613 }, "/"),
   endpoint("rabbitmq", { protocol: "ssl", host: local, port: 61614 }, "/"),
   endpoint("rabbitmq", { protocol: "ws", host: local, port: 15674, path: "/ws" }, "/"),
   endpoint("rabbitmq", { protocol: "wss", host: local, port: 15673, path: "/ws" }, "/"),
   endpoint("activemq", { protocol: "tcp", host: local, port: 61623 }, "localhost"),
   endpoint("activemq", { protocol: "ssl", host: local, port: 61625 }, "localhost"),
+  endpoint("stompserver", { protocol: "tcp", host: local, port: 61633 }, "localhost"),
 ]);
 
 /**
@@ -133,6 +134,72 @@ export const RABBITMQ = { tcp: rmqTcp, ssl: rmqSsl, ws: rmqWs, wss: rmqWss } as 
  * ```
  */
 export const ACTIVEMQ = { tcp: amqTcp, ssl: amqSsl } as const;
+
+/**
+ * Debian's stompserver 0.9.9 (Ruby): STOMP 1.0 only, over TCP; no login check, queues in memory. A third
+ * implementation, independent of the other two, for the 1.0 column of the integration tests.
+ *
+ * @example
+ * ```ts ignore
+ * import { STOMPSERVER } from "./brokers.ts";
+ * console.log(STOMPSERVER.tcp.uri); // "tcp://127.0.0.1:61633"
+ * ```
+ */
+export const STOMPSERVER = { tcp: ssTcp } as const;
+
+/**
+ * What a test may need that not every broker does.
+ * - `client-acks`: `client` acks that hand out the next message and redeliver what was not acked.
+ * - `subscription-ids`: MESSAGEs name their subscription, and UNSUBSCRIBE by `id` works.
+ * - `one-receipt-per-frame`: each frame's receipt is answered once.
+ * - `disconnect-receipt`: DISCONNECT's receipt is answered (or the library knows the broker's replacement).
+ *
+ * @example
+ * ```ts
+ * import type { BrokerFeature } from "./brokers.ts";
+ * const needs: BrokerFeature[] = ["client-acks"];
+ * ```
+ */
+export type BrokerFeature =
+  | "client-acks"
+  | "subscription-ids"
+  | "one-receipt-per-frame"
+  | "disconnect-receipt";
+
+/**
+ * What each broker lacks of {@link BrokerFeature}, as found by the integration tests. stompserver 0.9.9 (read in
+ * its source, seen on the wire): a client-ack consumer that leaves holding a message makes later deliveries of
+ * that queue fail with an ERROR (its memory queue lost the message's counters; its file queue takes the whole
+ * broker down), and its MESSAGEs carry no `redelivered`; it unsubscribes by `destination` only and names no
+ * subscription on a MESSAGE; at COMMIT it answers the receipts of the transaction's SENDs a second time; on
+ * DISCONNECT it closes the connection before writing the RECEIPT, and it sends no `server` header by which the
+ * library could know it, so `disconnect({ receipt })` rightly rejects there: the test helpers' clients for it
+ * disconnect without a receipt.
+ *
+ * @example
+ * ```ts
+ * import { LACKS } from "./brokers.ts";
+ * console.log(LACKS.stompserver.includes("client-acks")); // true
+ * ```
+ */
+export const LACKS: Readonly<Record<BrokerEndpoint["broker"], readonly BrokerFeature[]>> = {
+  rabbitmq: [],
+  activemq: [],
+  stompserver: ["client-acks", "subscription-ids", "one-receipt-per-frame", "disconnect-receipt"],
+};
+
+/**
+ * Whether `endpoint`'s broker does everything in `needs`.
+ *
+ * @example
+ * ```ts
+ * import { RABBITMQ, supports } from "./brokers.ts";
+ * console.log(supports(RABBITMQ.tcp, ["client-acks"])); // true
+ * ```
+ */
+export function supports(endpoint: BrokerEndpoint, needs: readonly BrokerFeature[] = []): boolean {
+  return needs.every((feature) => !LACKS[endpoint.broker].includes(feature));
+}
 
 /** Whether a missing broker fails its tests (CI) instead of skipping them. */
 const REQUIRE = Deno.env.get("STOMP_REQUIRE_BROKERS") === "1";
@@ -207,12 +274,15 @@ const BROKERS_SCRIPT = new URL("../../scripts/brokers.sh", import.meta.url).path
  */
 export async function brokersScript(
   action: "start" | "stop" | "kill",
-  which: "all" | "rabbitmq" | "activemq",
+  which: "all" | "rabbitmq" | "activemq" | "stompserver",
   timeoutMs = 180_000,
 ): Promise<void> {
   const { code, stdout, stderr } = await new Deno.Command("bash", {
     args: [BROKERS_SCRIPT, action, which],
     stdin: "null",
+    // The script's own readiness wait (default 90 s) must not be the shorter limit: RabbitMQ rebuilds its
+    // message-store indices after each SIGKILL, and its boot took 35, 51, 69, then over 90 s in a row here.
+    env: { START_TIMEOUT: String(Math.max(30, Math.floor(timeoutMs / 1000) - 10)) },
     signal: AbortSignal.timeout(timeoutMs),
   }).output();
   if (code !== 0) {

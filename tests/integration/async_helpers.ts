@@ -17,7 +17,15 @@ import {
   type StompStatusEvent,
   type StompVersion,
 } from "../../mod.ts";
-import { ACTIVEMQ, type BrokerEndpoint, brokerTest, RABBITMQ } from "../helpers/brokers.ts";
+import {
+  ACTIVEMQ,
+  type BrokerEndpoint,
+  type BrokerFeature,
+  brokerTest,
+  RABBITMQ,
+  STOMPSERVER,
+  supports,
+} from "../helpers/brokers.ts";
 import { brokerConnector } from "../helpers/connectors.ts";
 import { individualAck } from "../../src/async/acks.ts";
 
@@ -33,10 +41,12 @@ export interface Transport {
   /** e.g. `tcp`. */
   readonly name: string;
   readonly endpoint: BrokerEndpoint;
+  /** The versions the broker speaks there (default all). */
+  readonly versions?: readonly StompVersion[];
 }
 
 /** The transports of each broker the async client is proved on. */
-export const BROKERS: Readonly<Record<"rabbitmq" | "activemq", readonly Transport[]>> = {
+export const BROKERS: Readonly<Record<BrokerName, readonly Transport[]>> = {
   rabbitmq: [
     { name: "tcp", endpoint: RABBITMQ.tcp },
     { name: "ssl", endpoint: RABBITMQ.ssl },
@@ -47,22 +57,26 @@ export const BROKERS: Readonly<Record<"rabbitmq" | "activemq", readonly Transpor
     { name: "tcp", endpoint: ACTIVEMQ.tcp },
     { name: "ssl", endpoint: ACTIVEMQ.ssl },
   ],
+  // Debian's stompserver: STOMP 1.0 only (see tests/helpers/brokers.ts).
+  stompserver: [{ name: "tcp", endpoint: STOMPSERVER.tcp, versions: ["1.0"] }],
 };
 
 /** What a matrix step gets. */
 export interface Cell {
-  readonly broker: "rabbitmq" | "activemq";
+  readonly broker: BrokerName;
   readonly transport: string;
   readonly endpoint: BrokerEndpoint;
   readonly version: StompVersion;
 }
 
-type BrokerName = "rabbitmq" | "activemq";
+type BrokerName = "rabbitmq" | "activemq" | "stompserver";
 
 /** Which brokers a {@link matrix} covers, and whether in one test. */
 export interface MatrixOptions {
-  /** Default both. */
+  /** Default all three (stompserver only where `versions` holds 1.0). */
   readonly brokers?: readonly BrokerName[];
+  /** Leaves out the brokers that lack one of these (tests/helpers/brokers.ts `LACKS` says why). */
+  readonly needs?: readonly BrokerFeature[];
   /** One test for all brokers (steps `rabbitmq tcp 1.2`, ...) rather than one per broker. */
   readonly together?: boolean;
 }
@@ -75,17 +89,19 @@ export function matrix(
   name: string,
   versions: readonly StompVersion[],
   fn: (cell: Cell) => Promise<void>,
-  { brokers = ["rabbitmq", "activemq"], together = false }: MatrixOptions = {},
+  { brokers = ["rabbitmq", "activemq", "stompserver"], together = false, needs = [] }: MatrixOptions = {},
 ): void {
   const groups = together ? [brokers] : brokers.map((broker) => [broker]);
   for (const group of groups) {
     const cells = group.flatMap((broker) =>
       BROKERS[broker].flatMap((t) =>
-        versions.map((version): Cell => ({ broker, transport: t.name, endpoint: t.endpoint, version }))
+        versions.filter((v) => (t.versions?.includes(v) ?? true) && supports(t.endpoint, needs))
+          .map((version): Cell => ({ broker, transport: t.name, endpoint: t.endpoint, version }))
       )
     );
+    if (cells.length === 0) continue;
     brokerTest(
-      `async ${group.join(" + ")}: ${name}`,
+      `async ${[...new Set(cells.map((cell) => cell.broker))].join(" + ")}: ${name}`,
       [...new Set(cells.map((cell) => cell.endpoint))],
       async (_, t) => {
         const steps = cells.map((cell) =>
@@ -112,7 +128,8 @@ export function client(
   options: StompConfigOptions & AsyncStompOptions = {},
   uri = endpoint.uri,
 ): AsyncStomp {
-  return new AsyncStomp(uri, {
+  const Client = supports(endpoint, ["disconnect-receipt"]) ? AsyncStomp : AsyncStompWithoutDisconnectReceipt;
+  return new Client(uri, {
     login: endpoint.login,
     passcode: endpoint.passcode,
     host: endpoint.host,
@@ -124,6 +141,13 @@ export function client(
     receiptTimeout: WAIT_MS,
     ...options,
   });
+}
+
+/** For a broker that closes before DISCONNECT's RECEIPT (stompserver): disconnects without asking for one. */
+class AsyncStompWithoutDisconnectReceipt extends AsyncStomp {
+  override disconnect(options: Parameters<AsyncStomp["disconnect"]>[0] = {}): Promise<void> {
+    return super.disconnect({ ...options, receipt: false });
+  }
 }
 
 /** A connected {@link client}. */

@@ -55,6 +55,7 @@ matrix(
       await c.close();
     }
   },
+  { needs: ["subscription-ids"] },
 );
 
 matrix(
@@ -99,6 +100,7 @@ matrix(
     }
     assert.deepEqual(await drainToMarker(endpoint, version, queue), []);
   },
+  { needs: ["client-acks"] },
 );
 
 matrix(

@@ -65,6 +65,7 @@ matrix(
     // ActiveMQ acked only subscription a's message: b's comes back, marked redelivered.
     await comesBack(c, qb, ackB, "b1");
   },
+  { needs: ["client-acks"] },
 );
 
 matrix(
@@ -93,6 +94,7 @@ matrix(
     const next = await expectMessage(again, "marker");
     assert.notEqual(next.headers.redelivered, "true");
   },
+  { needs: ["client-acks"] },
 );
 
 matrix(

@@ -20,7 +20,15 @@ import {
   type StompVersion,
   VERSIONS,
 } from "../../mod.ts";
-import { ACTIVEMQ, type BrokerEndpoint, brokerTest, RABBITMQ } from "../helpers/brokers.ts";
+import {
+  ACTIVEMQ,
+  type BrokerEndpoint,
+  type BrokerFeature,
+  brokerTest,
+  RABBITMQ,
+  STOMPSERVER,
+  supports,
+} from "../helpers/brokers.ts";
 
 /** The ack mode for one message at a time: `client-individual`, or `client` in 1.0 (the library's own rule). */
 export { individualAck } from "../../src/async/acks.ts";
@@ -50,8 +58,8 @@ export interface Quirks {
   readonly alwaysContentLength: boolean;
   /** Client heart-beat period asked for, and what the broker grants (RabbitMQ rounds up to seconds). */
   readonly heartBeat: { readonly ask: number; readonly granted: number };
-  /** A frame that makes the broker answer ERROR but keep the connection open. */
-  readonly badFrame: (version: StompVersion) => StompFrame;
+  /** A frame that makes the broker answer ERROR but keep the connection open (none: every ERROR closes it). */
+  readonly badFrame?: (version: StompVersion) => StompFrame;
 }
 
 const RABBITMQ_QUIRKS: Quirks = {
@@ -84,12 +92,29 @@ const ACTIVEMQ_QUIRKS: Quirks = {
 
 const WEB_STOMP_QUIRKS: Quirks = { ...RABBITMQ_QUIRKS, disconnectReceipt: false };
 
+// stompserver 0.9.9 (STOMP 1.0), read in its source (stomp_server/protocols/stomp.rb, queue_manager.rb) and seen on
+// the wire: it closes the connection on DISCONNECT before the RECEIPT is written; it answers a frame's receipt as soon
+// as it handled the frame, a transactional SEND included; every ERROR closes the connection; a MESSAGE carries the
+// SEND's headers (content-length only if the SEND had one), never a `subscription` header.
+const STOMPSERVER_QUIRKS: Quirks = {
+  disconnectReceipt: false,
+  // It splits a header line at its last colon, then writes name:value back: the line comes back the same.
+  colonIn10: "a:b",
+  txReceiptAtOnce: true,
+  escapedSubscriptionIds: true,
+  nackRequeues: false,
+  alwaysContentLength: false,
+  heartBeat: { ask: 0, granted: 0 },
+};
+
 /** One way into one broker. */
 export interface Target {
   /** e.g. `rabbitmq ws`. */
   readonly name: string;
   /** Which broker. */
-  readonly broker: "rabbitmq" | "activemq";
+  readonly broker: "rabbitmq" | "activemq" | "stompserver";
+  /** The versions the broker speaks (the matrix registers no other). */
+  readonly versions: readonly StompVersion[];
   /** The endpoint with credentials, host and TLS settings. */
   readonly endpoint: BrokerEndpoint;
   /** Set when the runtime default would not do (wss: only Deno's own connector applies the test CA). */
@@ -104,11 +129,15 @@ function target(
   endpoint: BrokerEndpoint,
   quirks: Quirks,
   connector?: StompConnector,
+  versions: readonly StompVersion[] = VERSIONS,
 ): Target {
-  return { name: `${broker} ${transport}`, broker, endpoint, quirks, connector };
+  return { name: `${broker} ${transport}`, broker, endpoint, quirks, connector, versions };
 }
 
-/** RabbitMQ over STOMP, STOMP+TLS, Web-STOMP and Web-STOMP+TLS; ActiveMQ over STOMP and STOMP+TLS. */
+/**
+ * RabbitMQ over STOMP, STOMP+TLS, Web-STOMP and Web-STOMP+TLS; ActiveMQ over STOMP and STOMP+TLS; stompserver
+ * over STOMP (1.0 only).
+ */
 export const TARGETS: readonly Target[] = [
   target("rabbitmq", "tcp", RABBITMQ.tcp, RABBITMQ_QUIRKS),
   target("rabbitmq", "ssl", RABBITMQ.ssl, RABBITMQ_QUIRKS),
@@ -116,13 +145,15 @@ export const TARGETS: readonly Target[] = [
   target("rabbitmq", "wss", RABBITMQ.wss, WEB_STOMP_QUIRKS, denoWebSocketConnector),
   target("activemq", "tcp", ACTIVEMQ.tcp, ACTIVEMQ_QUIRKS),
   target("activemq", "ssl", ACTIVEMQ.ssl, ACTIVEMQ_QUIRKS),
+  target("stompserver", "tcp", STOMPSERVER.tcp, STOMPSERVER_QUIRKS, undefined, ["1.0"]),
 ];
 
 /** A {@link Stomp} client for `target` (its URI unless `uri` is given), logged in, trusting the test CA. */
 export function stomp(target: Target, options: StompConfigOptions & { uri?: string } = {}): Stomp {
   const { uri, ...rest } = options;
   const e = target.endpoint;
-  return new Stomp(uri ?? e.uri, {
+  const Client = supports(e, ["disconnect-receipt"]) ? Stomp : StompWithoutDisconnectReceipt;
+  return new Client(uri ?? e.uri, {
     login: e.login,
     passcode: e.passcode,
     host: e.host,
@@ -132,6 +163,14 @@ export function stomp(target: Target, options: StompConfigOptions & { uri?: stri
     connectedTimeout: WAIT_MS,
     ...rest,
   });
+}
+
+/** For a broker that closes before DISCONNECT's RECEIPT (stompserver): disconnects without asking for one. */
+class StompWithoutDisconnectReceipt extends Stomp {
+  override disconnect(options: Parameters<Stomp["disconnect"]>[0] = {}): Promise<void> {
+    // A positional receipt id (stompest's form) carries no timeout or signal to keep.
+    return super.disconnect({ ...(typeof options === "string" ? {} : options), receipt: undefined });
+  }
 }
 
 /** One cell of the matrix: a target and the version the client is restricted to. */
@@ -151,13 +190,15 @@ export interface Case {
 export function matrix(
   name: string,
   fn: (c: Case) => Promise<void>,
-  { versions = VERSIONS, targets = TARGETS }: {
+  { versions = VERSIONS, targets = TARGETS, needs = [] }: {
     versions?: readonly StompVersion[];
     targets?: readonly Target[];
+    /** Leaves out the brokers that lack one of these (tests/helpers/brokers.ts `LACKS` says why). */
+    needs?: readonly BrokerFeature[];
   } = {},
 ): void {
-  for (const t of targets) {
-    for (const version of versions) {
+  for (const t of targets.filter((t) => supports(t.endpoint, needs))) {
+    for (const version of versions.filter((v) => t.versions.includes(v))) {
       brokerTest(`sync ${t.name} ${version}: ${name}`, t.endpoint, () =>
         fn({
           target: t,

@@ -106,13 +106,16 @@ brokerTest("TLS with the wrong server name: rejected", ACTIVEMQ.ssl, async (e) =
 });
 
 brokerTest(
-  "ActiveMQ, wrong passcode: StompProtocolError carrying the ERROR frame",
+  "ActiveMQ, wrong passcode: StompConnectTimeout caused by the StompProtocolError carrying the ERROR frame",
   ACTIVEMQ.tcp,
   async (e) => {
-    const error = await connect(e.uri, { ...e.options, passcode: "s3cr3t-n0pe" }).then(
+    const timeout = await connect(e.uri, { ...e.options, passcode: "s3cr3t-n0pe" }).then(
       () => assert.fail("logged in with a wrong passcode"),
       (x) => x,
     );
+    assert.ok(timeout instanceof StompConnectTimeout, `${timeout}`);
+    assert.ok(!String(timeout).includes("s3cr3t-n0pe"), "the passcode is not in the message");
+    const error = timeout.cause;
     assert.ok(error instanceof StompProtocolError, `${error}`);
     assert.equal(error.frame.command, "ERROR");
     assert.ok(!String(error).includes("s3cr3t-n0pe"), "the passcode is not in the message");

@@ -14,6 +14,7 @@ import {
   StompTlsHandshakeError,
 } from "../../errors.ts";
 import type { StompConnection } from "../transport.ts";
+import { type ByteSink, LISTEN } from "../byte_sink.ts";
 
 /**
  * Wraps a runtime error as a {@link StompConnectionError} whose message names the broker; a
@@ -87,7 +88,8 @@ export async function openWithin(
   } finally {
     clearTimeout(timer);
     signal?.removeEventListener("abort", onAbort);
-    if (giveUp.signal.aborted) attempt.then((late) => late.close(), () => {});
+    // Nobody awaits this close: a failure of it must not become an unhandled rejection.
+    if (giveUp.signal.aborted) attempt.then((late) => late.close()).catch(() => {});
   }
 }
 
@@ -131,6 +133,63 @@ export function pushStream(onCancel: () => void): {
       done = true;
       if (error) controller.error(error);
       else controller.close();
+    },
+  };
+}
+
+/**
+ * Like {@link pushStream}, but the pushed bytes go straight into a {@link ByteSink} when the
+ * channel listens (no Web Streams hop), or into `readable` when someone reads that instead.
+ * Chunks pushed before either consumer arrives are kept and handed over first; pushed chunks must
+ * not be reused by the caller (a socket's `data` chunks are fresh).
+ *
+ * @example
+ * ```ts
+ * import { pushSource } from "./common.ts";
+ * import { LISTEN } from "../byte_sink.ts";
+ * const source = pushSource(() => {});
+ * source.push(new Uint8Array([1]));
+ * source[LISTEN]({ data: (b) => console.log(b), end: () => console.log("end") }); // Uint8Array(1) [ 1 ]
+ * source.end(); // "end"
+ * ```
+ */
+export function pushSource(onCancel: () => void): {
+  readonly readable: ReadableStream<Uint8Array>;
+  readonly [LISTEN]: (sink: ByteSink) => void;
+  push(bytes: Uint8Array): void;
+  end(error?: StompError): void;
+} {
+  let sink: ByteSink | undefined;
+  let early: Uint8Array[] = [];
+  let ended = false;
+  let endError: StompError | undefined;
+  let stream: ReturnType<typeof pushStream> | undefined;
+  const attach = (target: ByteSink) => {
+    if (sink) throw new StompError("the connection is already being read");
+    sink = target;
+    const kept = early;
+    early = [];
+    for (const bytes of kept) target.data(bytes);
+    if (ended) target.end(endError);
+  };
+  return {
+    get readable() {
+      if (stream) return stream.readable;
+      const s = stream = pushStream(onCancel);
+      attach({ data: (bytes) => s.push(bytes), end: (error) => s.end(error) });
+      return s.readable;
+    },
+    [LISTEN]: attach,
+    push(bytes) {
+      if (ended) return;
+      if (sink) sink.data(bytes);
+      else early.push(bytes);
+    },
+    end(error) {
+      if (ended) return;
+      ended = true;
+      endError = error;
+      sink?.end(error);
     },
   };
 }

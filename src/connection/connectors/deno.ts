@@ -10,6 +10,7 @@ import { StompConnectionError } from "../../errors.ts";
 import type { StompConnection, StompConnector } from "../transport.ts";
 import { brokerUri } from "../../protocol/broker.ts";
 import { connectionError, openWithin, refusedHandshake, tlsError } from "./common.ts";
+import { type ByteSink, LISTEN, type ListeningConnection } from "../byte_sink.ts";
 import { createWebSocketConnector } from "./websocket.ts";
 
 /**
@@ -128,53 +129,92 @@ export const denoWebSocketConnector: StompConnector = createWebSocketConnector((
   return { socket: new WebSocket(url, { protocols, client }), dispose: () => closeQuietly(client) };
 });
 
-function denoConnection(conn: Deno.Conn, uri: string, tls: boolean): StompConnection {
+/** Bytes read per `conn.read`: the parser copies what it keeps, so one buffer serves every read. */
+const READ_BYTES = 64 * 1024;
+
+function denoConnection(conn: Deno.Conn, uri: string, tls: boolean): ListeningConnection {
   let closed = false;
+  let reading = false;
   let received = false;
-  const reader = conn.readable.getReader();
-  const writer = conn.writable.getWriter();
+  // A broker that refuses our client certificate says so after a TLS 1.3 client's handshake: the
+  // first read fails, and that failure is the handshake's.
+  const readError = (error: unknown) =>
+    tls && !received && refusedHandshake(error)
+      ? tlsError(uri, error)
+      : connectionError(uri, "connection lost", error);
   const close = () => {
     if (closed) return;
     closed = true;
     closeQuietly(conn);
   };
-  // Pulled, not pushed: the socket is read exactly as fast as the client reads, and a read error
-  // after our own close() is the end of the stream rather than a failure.
-  let cancelled = false;
-  const readable = new ReadableStream<Uint8Array>({
-    async pull(controller) {
+  const startReading = () => {
+    if (reading) throw new StompConnectionError(`${uri}: the connection is already being read`);
+    reading = true;
+  };
+  // `conn.read` straight into one reused buffer: no stream machinery on the hot path. A read
+  // error after our own close() is the end of the stream rather than a failure.
+  const pump = async (sink: ByteSink) => {
+    const buffer = new Uint8Array(READ_BYTES);
+    for (;;) {
+      let n: number | null;
       try {
-        const { done, value } = await reader.read();
-        if (cancelled) return;
-        if (done) controller.close();
-        else {
-          received = true;
-          controller.enqueue(value);
-        }
+        n = await conn.read(buffer);
       } catch (error) {
-        if (cancelled) return;
-        if (closed) controller.close();
-        // A broker that refuses our client certificate says so after a TLS 1.3 client's handshake.
-        else if (tls && !received && refusedHandshake(error)) controller.error(tlsError(uri, error));
-        else controller.error(connectionError(uri, "connection lost", error));
+        return sink.end(closed ? undefined : readError(error));
       }
-    },
-    cancel() {
-      cancelled = true;
-      close();
-    },
-  }, { highWaterMark: 0 });
+      if (n === null) return sink.end();
+      received = true;
+      sink.data(buffer.subarray(0, n));
+    }
+  };
+  let readable: ReadableStream<Uint8Array> | undefined;
+  // Written in order: a write may take several `conn.write` calls, which must not interleave.
+  let tail: Promise<void> = Promise.resolve();
+  const writeAll = async (bytes: Uint8Array) => {
+    for (let at = 0; at < bytes.length;) at += await conn.write(at === 0 ? bytes : bytes.subarray(at));
+  };
   return {
-    readable,
+    [LISTEN](sink: ByteSink) {
+      startReading();
+      pump(sink);
+    },
+    get readable(): ReadableStream<Uint8Array> {
+      if (readable) return readable;
+      startReading();
+      // Pulled, not pushed: the socket is read exactly as fast as the reader reads.
+      let cancelled = false;
+      return readable = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          const buffer = new Uint8Array(READ_BYTES);
+          try {
+            const n = await conn.read(buffer);
+            if (cancelled) return;
+            if (n === null) controller.close();
+            else {
+              received = true;
+              controller.enqueue(buffer.subarray(0, n));
+            }
+          } catch (error) {
+            if (cancelled) return;
+            if (closed) controller.close();
+            else controller.error(readError(error));
+          }
+        },
+        cancel() {
+          cancelled = true;
+          close();
+        },
+      }, { highWaterMark: 0 });
+    },
     messageFramed: false,
     info: uri,
-    async write(bytes: Uint8Array): Promise<void> {
-      if (closed) throw new StompConnectionError(`${uri}: connection closed`);
-      try {
-        await writer.write(bytes);
-      } catch (error) {
+    write(bytes: Uint8Array): Promise<void> {
+      if (closed) return Promise.reject(new StompConnectionError(`${uri}: connection closed`));
+      const done = tail.then(() => writeAll(bytes)).catch((error) => {
         throw connectionError(uri, closed ? "connection closed" : "write failed", error);
-      }
+      });
+      tail = done.catch(() => {});
+      return done;
     },
     close(): Promise<void> {
       close();

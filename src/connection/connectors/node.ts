@@ -14,11 +14,12 @@ import {
   connectionError,
   firstEvent,
   openWithin,
-  pushStream,
+  pushSource,
   refusedHandshake,
   settleWithin,
   tlsError,
 } from "./common.ts";
+import { LISTEN, type ListeningConnection } from "../byte_sink.ts";
 
 const TLS_RANK: Readonly<Record<string, number>> = { "TLSv1": 0, "TLSv1.1": 1, "TLSv1.2": 2, "TLSv1.3": 3 };
 
@@ -105,11 +106,12 @@ export const nodeConnector: StompConnector = (broker, options): Promise<StompCon
  * socket.once("connect", () => nodeConnection(socket, "tcp://127.0.0.1:61613").close());
  * ```
  */
-export function nodeConnection(socket: net.Socket, uri: string, tls = false): StompConnection {
+export function nodeConnection(socket: net.Socket, uri: string, tls = false): ListeningConnection {
   let closing = false;
   let received = false;
   socket.setNoDelay(true);
-  const stream = pushStream(() => {
+  // `data` events go straight into the channel's parser once it listens (or into `readable`).
+  const stream = pushSource(() => {
     closing = true;
     socket.destroy();
   });
@@ -135,7 +137,10 @@ export function nodeConnection(socket: net.Socket, uri: string, tls = false): St
   socket.on("close", () => stream.end());
   const gone = () => new StompConnectionError(`${uri}: connection closed`);
   return {
-    readable: stream.readable,
+    get readable() {
+      return stream.readable;
+    },
+    [LISTEN]: stream[LISTEN],
     messageFramed: false,
     info: uri,
     write(bytes: Uint8Array): Promise<void> {

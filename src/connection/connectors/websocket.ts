@@ -30,7 +30,7 @@ const CLEAN_CLOSE = new Set([1000, 1005]);
 const HIGH_WATER_MARK = 1 << 20;
 /** How often `write` looks at `bufferedAmount` while it is above the mark. */
 const DRAIN_POLL_MS = 5;
-/** How long `close` waits for the closing handshake. */
+/** How long `close` waits for the closing handshake (the read side has ended before). */
 const CLOSE_GRACE_MS = 2000;
 
 const encoder = new TextEncoder();
@@ -157,6 +157,12 @@ function webSocketConnection(
 ): StompConnection {
   let closing = false;
   let lastError = "";
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    dispose?.();
+  };
   const stream = pushStream(() => {
     closing = true;
     socket.close(1000);
@@ -169,7 +175,7 @@ function webSocketConnection(
     lastError = describe(event);
   });
   socket.addEventListener("close", (event) => {
-    dispose?.();
+    release();
     const { code, reason } = event as CloseEvent;
     if (closing || CLEAN_CLOSE.has(code)) return stream.end();
     const why = [reason, lastError].filter(Boolean).join("; ");
@@ -185,7 +191,7 @@ function webSocketConnection(
     info: uri,
     async write(bytes: Uint8Array): Promise<void> {
       // send() on a closing socket drops the data without a word: refuse instead.
-      if (socket.readyState !== socket.OPEN) throw gone();
+      if (closing || socket.readyState !== socket.OPEN) throw gone();
       if (maxChunk === undefined || bytes.length <= maxChunk) socket.send(bytes);
       else {
         // Servers that cap the message size (Spring: 64 KiB) reassemble the frame from its parts.
@@ -193,15 +199,18 @@ function webSocketConnection(
       }
       while (socket.bufferedAmount > HIGH_WATER_MARK) {
         await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
-        if (socket.readyState !== socket.OPEN) throw gone();
+        if (closing || socket.readyState !== socket.OPEN) throw gone();
       }
     },
     async close(): Promise<void> {
       closing = true;
-      if (socket.readyState === socket.CLOSED) return;
+      // The reader sees the end now: over a dead path (heart-beat timeout) the peer never answers
+      // the closing handshake, and the client must not wait for it to fail over.
+      stream.end();
+      if (socket.readyState === socket.CLOSED) return release();
       const closed = firstEvent(socket, ["close"]);
       if (socket.readyState !== socket.CLOSING) socket.close(1000);
-      await settleWithin(closed, CLOSE_GRACE_MS);
+      if (!await settleWithin(closed, CLOSE_GRACE_MS)) release();
     },
   };
 }

@@ -1,0 +1,102 @@
+/**
+ * A frame's header block as it goes on the wire: the command checked, the body allowed, every
+ * header name and value escaped by its version's table (or refused). Shared by
+ * `StompFrame.toBytes` and the writer, which encodes a whole batch into one buffer.
+ *
+ * @module
+ */
+
+import { StompFrameError } from "../errors.ts";
+import { ALL_COMMANDS, SPEC, type StompVersion, UNESCAPED_COMMANDS } from "./spec.ts";
+
+/** How headers are written for one (version, command) kind: escaped by a table or refused. */
+interface HeaderCodec {
+  /** Any character that needs a closer look (escaping or refusal). */
+  readonly needsWork: RegExp;
+  readonly forbiddenName: RegExp;
+  readonly forbiddenValue: RegExp;
+  readonly escapeRe?: RegExp;
+  readonly escapes: Readonly<Record<string, string>>;
+}
+
+const charClass = (chars: string) => chars.replace(/[\\\]^-]/g, "\\$&");
+
+function makeCodec(escapes: Readonly<Record<string, string>>, name: string, value: string): HeaderCodec {
+  const escapable = charClass(Object.keys(escapes).join(""));
+  return {
+    needsWork: new RegExp(`[${escapable}${charClass(name + value)}]`),
+    forbiddenName: new RegExp(`[${charClass(name)}]`),
+    forbiddenValue: new RegExp(`[${charClass(value)}]`),
+    escapeRe: escapable ? new RegExp(`[${escapable}]`, "g") : undefined,
+    escapes,
+  };
+}
+
+// NUL never belongs in a header: many parsers take it as the end of the frame. Without escaping a
+// LF would end the line (header injection) and a ':' in a name would move the split; CONNECT and
+// CONNECTED also refuse CR, because a 1.2 peer strips it. 1.1 has no escape for CR and RabbitMQ
+// closes the connection over a raw one, so 1.1 refuses it too.
+const CODECS = {
+  "1.0": makeCodec({}, "\n:\0", "\n\0"),
+  "1.1": makeCodec(SPEC["1.1"].escapes, "\r\0", "\r\0"),
+  "1.2": makeCodec(SPEC["1.2"].escapes, "\0", "\0"),
+  never: makeCodec({}, "\r\n:\0", "\r\n\0"),
+};
+
+/** Escapes one header name or value, or refuses it; `name` is the header's name (for the message). */
+function encodeHeaderText(
+  text: string,
+  name: string | undefined,
+  codec: HeaderCodec,
+  command: string,
+): string {
+  const isName = name === undefined;
+  if ((isName ? codec.forbiddenName : codec.forbiddenValue).test(text)) {
+    // The value of a passcode header is a secret: it is never echoed, not even in part.
+    const shown = name === "passcode"
+      ? "of passcode"
+      : JSON.stringify(text.length > 40 ? text.slice(0, 40) + "…" : text);
+    throw new StompFrameError(
+      `${command}: header ${isName ? "name" : "value"} ${shown} cannot be written ` +
+        "(it would break the frame or inject a header)",
+    );
+  }
+  return codec.escapeRe ? text.replace(codec.escapeRe, (c) => codec.escapes[c]) : text;
+}
+
+const BAD_COMMAND = /[\r\n\0:]/;
+
+/**
+ * The header block of a frame (`COMMAND\nname:value\n...\n\n`), escaped for `version`. Throws
+ * {@link StompFrameError} when a header cannot be represented (header injection) or the command
+ * may not carry a body in this version.
+ *
+ * @example
+ * ```ts
+ * import { frameHead } from "./wire.ts";
+ * console.log(JSON.stringify(frameHead("SEND", [["destination", "/q"]], 0, "1.2"))); // "SEND\ndestination:/q\n\n"
+ * ```
+ */
+export function frameHead(
+  command: string,
+  raw: ReadonlyArray<readonly [string, string]>,
+  bodyLength: number,
+  version: StompVersion,
+): string {
+  if (!ALL_COMMANDS.has(command) && (command === "" || BAD_COMMAND.test(command))) {
+    throw new StompFrameError(`invalid command ${JSON.stringify(command)}`);
+  }
+  const bodyCommands = SPEC[version].bodyCommands;
+  if (bodyLength > 0 && bodyCommands !== undefined && !bodyCommands.has(command)) {
+    throw new StompFrameError(`${command} frames may not carry a body in STOMP ${version}`);
+  }
+  const codec = UNESCAPED_COMMANDS.has(command) ? CODECS.never : CODECS[version];
+  const needsWork = codec.needsWork;
+  let head = command + "\n";
+  for (let i = 0; i < raw.length; i++) {
+    const name = raw[i][0], value = raw[i][1];
+    head += (needsWork.test(name) ? encodeHeaderText(name, undefined, codec, command) : name) + ":" +
+      (needsWork.test(value) ? encodeHeaderText(value, name, codec, command) : value) + "\n";
+  }
+  return head + "\n";
+}
