@@ -141,7 +141,7 @@ Deno.test("args: unknown options and bad values are usage errors naming them; UR
 
 Deno.test("args: passcode from STOMP_PASSCODE or a file (newline trimmed); on the command line with a warning", async () => {
   const env = { STOMP_PASSCODE: "from-env", STOMP_LOGIN: "me" };
-  const a = fakeRuntime([], env, { "/p": "from-file\n", "/ca": "PEM" });
+  const a = fakeRuntime([], env, { "/p": "from-file\n", "/ca": "PEM", "/c": "CERT", "/k": "KEY" });
   assert.equal((await clientSettings("tcp://h:1", {}, a.rt)).options.passcode, "from-env");
   assert.equal((await clientSettings("tcp://h:1", {}, a.rt)).options.login, "me");
   const file = await clientSettings("tcp://h:1", { "passcode-file": "/p", ca: ["/ca"] }, a.rt);
@@ -153,7 +153,11 @@ Deno.test("args: passcode from STOMP_PASSCODE or a file (newline trimmed); on th
   await assert.rejects(clientSettings("tcp://h:1", { ca: ["/missing"] }, a.rt), /--ca \/missing/);
   await assert.rejects(clientSettings("tcp://h:1", { version: "1.3" }, a.rt), /--version must be/);
   await assert.rejects(clientSettings("tcp://h:1", { "heart-beat": "1000" }, a.rt), /--heart-beat/);
-  await assert.rejects(clientSettings("tcp://h:1", { cert: "/c" }, a.rt), /--cert\/--key/);
+  await assert.rejects(clientSettings("tcp://h:1", { cert: "/c" }, a.rt), /--cert and --key go together/);
+  await assert.rejects(clientSettings("tcp://h:1", { key: "/k" }, a.rt), /--cert and --key go together/);
+  await assert.rejects(clientSettings("tcp://h:1", { cert: "/c", key: "/missing" }, a.rt), /--key \/missing/);
+  const mtls = await clientSettings("tcp://h:1", { ca: ["/ca"], cert: "/c", key: "/k" }, a.rt);
+  assert.deepEqual(mtls.options.tls, { caCerts: ["PEM"], cert: "CERT", key: "KEY" });
   const t = await clientSettings("tcp://h:1", { timeout: "1500" }, a.rt);
   assert.equal(t.options.connectTimeout, 1500);
   assert.equal(t.options.receiptTimeout, 1500);

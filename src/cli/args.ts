@@ -41,7 +41,7 @@ export const GLOBAL_HELP = `Global options:
   --host VHOST          CONNECT host header (RabbitMQ's virtual host; default /)
   --version V           highest STOMP version to offer: 1.0, 1.1 or 1.2 (default 1.2)
   --ca FILE             trust this PEM CA for ssl:// and wss:// (repeatable)
-  --cert FILE --key FILE  TLS client certificate (pending: not in the library yet)
+  --cert FILE --key FILE  TLS client certificate and key (PEM), for brokers that require one
   --heart-beat C,S      heart-beats in ms: how often we send, how often we want the broker's
   --timeout MS          longest wait for the broker: connecting, a receipt, a reply (default 10000)
   -v, --verbose         connection events and a summary on standard error
@@ -198,8 +198,8 @@ export async function clientSettings(
   rt: CliRuntime,
   extra: AsyncStompOptions = {},
 ): Promise<ClientSettings> {
-  if (values.cert !== undefined || values.key !== undefined) {
-    throw new UsageError("--cert/--key: TLS client certificates are not supported by this version yet");
+  if ((values.cert === undefined) !== (values.key === undefined)) {
+    throw new UsageError("--cert and --key go together (a PEM client certificate and its PEM key)");
   }
   const timeout = positiveInt(values, "timeout", DEFAULT_TIMEOUT_MS);
   const version = values.version as string | undefined;
@@ -210,6 +210,14 @@ export async function clientSettings(
   const caCerts = await Promise.all(
     caFiles.map(async (f) => new TextDecoder().decode(await readOrUsage(rt, f, "--ca"))),
   );
+  const pem = (option: string) => async (f: string) =>
+    new TextDecoder().decode(await readOrUsage(rt, f, option));
+  const cert = values.cert === undefined ? undefined : await pem("--cert")(values.cert as string);
+  const key = values.key === undefined ? undefined : await pem("--key")(values.key as string);
+  const tls = {
+    ...(caCerts.length > 0 ? { caCerts } : {}),
+    ...(cert !== undefined && key !== undefined ? { cert, key } : {}),
+  };
   const login = (values.login as string | undefined) ?? rt.env("STOMP_LOGIN");
   const passcode = await passcodeOf(values, rt);
   const options: StompConfigOptions & AsyncStompOptions = {
@@ -217,7 +225,7 @@ export async function clientSettings(
     ...(passcode !== undefined ? { passcode } : {}),
     ...(values.host !== undefined ? { host: values.host as string } : {}),
     ...(version !== undefined ? { version: version as StompVersion } : {}),
-    ...(caCerts.length > 0 ? { tls: { caCerts } } : {}),
+    ...(Object.keys(tls).length > 0 ? { tls } : {}),
     ...(values["heart-beat"] !== undefined ? { heartBeats: heartBeats(values["heart-beat"] as string) } : {}),
     connectTimeout: timeout,
     connectedTimeout: timeout,

@@ -4,12 +4,10 @@
 // dead path, until it heals), be back within 1 s of the path healing, and lose no confirmed message;
 // no promise may be left rejected and unhandled, and every wait is bounded.
 import assert from "node:assert/strict";
-import { AsyncStomp, StompConnectionError } from "../../mod.ts";
 import { ACTIVEMQ, type BrokerEndpoint, brokerTest, RABBITMQ, uniqueQueue } from "../helpers/brokers.ts";
-import { brokerConnector } from "../helpers/connectors.ts";
 import { FaultProxy } from "../helpers/fault_proxy.ts";
 import { Inbox } from "../integration/async_helpers.ts";
-import { EventLog, rejectionGuard, throughProxy } from "./link_helpers.ts";
+import { confirmingSender, EventLog, proxiedClient, rejectionGuard } from "./link_helpers.ts";
 
 /** The heart-beat both ways (RabbitMQ rounds to whole seconds). */
 const HEART_BEAT = 1000;
@@ -30,36 +28,14 @@ const TRANSPORTS: ReadonlyArray<[string, BrokerEndpoint]> = [
 
 async function blackHole(name: string, endpoint: BrokerEndpoint): Promise<void> {
   await using proxy = await FaultProxy.start(endpoint.address);
-  const client = new AsyncStomp(
-    `failover:(${throughProxy(endpoint, proxy)})?initialReconnectDelay=20&maxReconnectDelay=250`,
-    {
-      login: endpoint.login,
-      passcode: endpoint.passcode,
-      host: endpoint.host,
-      tls: endpoint.tls,
-      versions: ["1.2"],
-      heartBeats: [HEART_BEAT, HEART_BEAT],
-      connector: brokerConnector,
-      connectTimeout: WAIT_MS,
-      connectedTimeout: WAIT_MS,
-      receiptTimeout: WAIT_MS,
-    },
-  );
+  const client = proxiedClient(endpoint, proxy, HEART_BEAT, WAIT_MS);
   const log = new EventLog(client);
   try {
     await client.connect();
     const queue = uniqueQueue("chaos-blackhole");
     const inbox = new Inbox(await client.subscribe(queue, {}, { ack: "client-individual", receipt: true }));
     const confirmed = new Set<string>();
-    const send = async (body: string) => {
-      try {
-        await client.send(queue, body, {}, { receipt: true });
-        confirmed.add(body);
-      } catch (error) {
-        // Unconfirmed, so not counted as lost if it never shows up; it must fail as a lost connection.
-        assert.ok(error instanceof StompConnectionError, `${body}: ${error}`);
-      }
-    };
+    const send = confirmingSender(client, queue, confirmed);
     for (let i = 0; i < 5; i++) await send(`before-${i}`);
     assert.equal(confirmed.size, 5);
 

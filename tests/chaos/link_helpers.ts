@@ -7,8 +7,9 @@
  */
 
 import assert from "node:assert/strict";
-import { type AsyncStomp, deadline, type StompStatusEvent } from "../../mod.ts";
+import { AsyncStomp, deadline, StompConnectionError, type StompStatusEvent } from "../../mod.ts";
 import type { BrokerEndpoint } from "../helpers/brokers.ts";
+import { brokerConnector } from "../helpers/connectors.ts";
 import type { FaultProxy } from "../helpers/fault_proxy.ts";
 
 /**
@@ -100,4 +101,67 @@ export class EventLog {
 export function throughProxy(endpoint: BrokerEndpoint, proxy: FaultProxy): string {
   const { protocol, path } = endpoint.address;
   return `${protocol}://${proxy.host}:${proxy.port}${path ?? ""}`;
+}
+
+/**
+ * A client of `endpoint` through `proxy` with heart-beats both ways, quick reconnects, and every wait
+ * bounded by `waitMs`: the client each link-fault scenario drives.
+ *
+ * @example
+ * ```ts ignore
+ * const client = proxiedClient(RABBITMQ.tcp, proxy, 1000, 5000);
+ * ```
+ */
+export function proxiedClient(
+  endpoint: BrokerEndpoint,
+  proxy: FaultProxy,
+  heartBeat: number,
+  waitMs: number,
+): AsyncStomp {
+  return new AsyncStomp(
+    `failover:(${throughProxy(endpoint, proxy)})?initialReconnectDelay=20&maxReconnectDelay=250`,
+    {
+      login: endpoint.login,
+      passcode: endpoint.passcode,
+      host: endpoint.host,
+      tls: endpoint.tls,
+      versions: ["1.2"],
+      heartBeats: [heartBeat, heartBeat],
+      connector: brokerConnector,
+      connectTimeout: waitMs,
+      connectedTimeout: waitMs,
+      receiptTimeout: waitMs,
+    },
+  );
+}
+
+/** The longest a scenario's send may take, reconnects and resends included. */
+const SEND_BOUND_MS = 20_000;
+
+/**
+ * A receipted send to `queue` whose body is added to `confirmed` once the broker confirmed it; a
+ * send that fails must fail as a lost connection (it is then unconfirmed, not lost); one that outlasts
+ * SEND_BOUND_MS fails the test (StompCancelledError) instead of hanging it.
+ *
+ * @example
+ * ```ts ignore
+ * const confirmed = new Set<string>();
+ * const send = confirmingSender(client, queue, confirmed);
+ * await send("before-0");
+ * ```
+ */
+export function confirmingSender(
+  client: AsyncStomp,
+  queue: string,
+  confirmed: Set<string>,
+): (body: string) => Promise<void> {
+  return async (body) => {
+    try {
+      // Bounded: a send waits out reconnects and resends, never longer than this.
+      await client.send(queue, body, {}, { receipt: true, timeout: SEND_BOUND_MS });
+      confirmed.add(body);
+    } catch (error) {
+      assert.ok(error instanceof StompConnectionError, `${body}: ${error}`);
+    }
+  };
 }

@@ -14,6 +14,7 @@ import {
   uniqueQueue,
 } from "../helpers/brokers.ts";
 import { cliArgs, cliEnv, type CliResult, runCli, seeded } from "../helpers/cli.ts";
+import { ACTIVEMQ_MTLS } from "../helpers/tls.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -269,6 +270,22 @@ for (const e of INFO_ENDPOINTS) {
     assert.match(text, /^version {5}1\.1$/m);
   });
 }
+
+brokerTest(
+  "cli activemq: --cert/--key connect to a listener that requires a client certificate; without them exit 2",
+  ACTIVEMQ_MTLS,
+  async (e) => {
+    const pem = "/etc/stomp-test-tls/client";
+    const r = ok(
+      await runCli(["info", e.uri, "--json", "--ca", CA_PATH, "--cert", `${pem}.pem`, "--key", `${pem}.key`]),
+      "info",
+    );
+    assert.match(JSON.parse(r.text).server, /^ActiveMQ\//);
+    const refused = await runCli(["info", e.uri, "--ca", CA_PATH]);
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /refused the TLS handshake/);
+  },
+);
 
 brokerTest(
   "cli rabbitmq: an ssl:// broker without --ca fails the connect (exit 2)",
