@@ -9,9 +9,9 @@ import {
   StompConnectTimeout,
   StompProtocolError,
   StompSlowConsumerError,
-  type StompStatusEvent,
 } from "../mod.ts";
 import { StompTestBroker } from "../src/testing/mod.ts";
+import { statusUntil } from "./helpers/status.ts";
 
 const hanging: StompConnector = () => new Promise(() => {});
 
@@ -21,25 +21,6 @@ function client(
   uri = "tcp://test:1",
 ) {
   return new AsyncStomp(uri, { login: "guest", passcode: "guest", connector: broker.connector, ...options });
-}
-
-/** Collects status events until `until` matches one; rejects after `timeout` ms. */
-async function statusUntil(
-  events: AsyncIterableIterator<StompStatusEvent>,
-  until: (e: StompStatusEvent) => boolean,
-  timeout = 5000,
-): Promise<StompStatusEvent[]> {
-  const seen: StompStatusEvent[] = [];
-  const timer = setTimeout(() => events.return?.(), timeout);
-  try {
-    for await (const e of events) {
-      seen.push(e);
-      if (until(e)) return seen;
-    }
-  } finally {
-    clearTimeout(timer);
-  }
-  throw new Error(`status event not seen within ${timeout} ms; saw ${seen.map((e) => e.type).join(", ")}`);
 }
 
 Deno.test("connect timeout: a connector that never answers fails the attempt", async () => {

@@ -4,7 +4,6 @@
 import assert from "node:assert/strict";
 import {
   AsyncStomp,
-  deadline,
   Stomp,
   StompConfig,
   StompConnectionError,
@@ -12,28 +11,13 @@ import {
   StompConnectTimeout,
   StompFrame,
   StompParser,
-  type StompStatusEvent,
   type StompTraceEvent,
 } from "../mod.ts";
 import { StompTestBroker } from "../src/testing/mod.ts";
 import { memoryPair } from "../src/testing/pair.ts";
+import { statusUntil } from "./helpers/status.ts";
 
 const WAIT = { timeout: 5000 };
-
-/** Reads status events until `until` matches (the iterator stays open for more); fails after 5 s. */
-async function statusUntil(
-  events: AsyncIterableIterator<StompStatusEvent>,
-  until: (e: StompStatusEvent) => boolean,
-): Promise<StompStatusEvent[]> {
-  const seen: StompStatusEvent[] = [];
-  const timeout = AbortSignal.timeout(5000);
-  for (;;) {
-    const next = await deadline(events.next(), { signal: timeout }, "status event");
-    if (next.done) throw new Error(`status ended; saw ${seen.map((e) => e.type).join(", ")}`);
-    seen.push(next.value);
-    if (until(next.value)) return seen;
-  }
-}
 
 function frames(trace: StompTraceEvent[], direction: "in" | "out", command: string) {
   return trace.filter((e) =>

@@ -11,29 +11,11 @@ import {
   StompConnectionError,
   StompFrameError,
   StompFrameTooLargeError,
-  type StompStatusEvent,
 } from "../mod.ts";
 import { StompTestBroker } from "../src/testing/mod.ts";
+import { statusUntil } from "./helpers/status.ts";
 
 const WAIT_MS = 5000;
-
-/** Collects status events until one matches `until`; fails after WAIT_MS. */
-async function statusUntil(
-  events: AsyncIterableIterator<StompStatusEvent>,
-  until: (e: StompStatusEvent) => boolean,
-): Promise<StompStatusEvent[]> {
-  const seen: StompStatusEvent[] = [];
-  const timer = setTimeout(() => events.return?.(), WAIT_MS);
-  try {
-    for await (const e of events) {
-      seen.push(e);
-      if (until(e)) return seen;
-    }
-  } finally {
-    clearTimeout(timer);
-  }
-  throw new Error(`no such status event within ${WAIT_MS} ms; saw ${seen.map((e) => e.type)}`);
-}
 
 const options = (broker: StompTestBroker) => ({
   login: "guest",

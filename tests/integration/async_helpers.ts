@@ -14,7 +14,6 @@ import {
   type StompAsyncSubscription,
   type StompConfigOptions,
   type StompMessage,
-  type StompStatusEvent,
   type StompVersion,
 } from "../../mod.ts";
 import {
@@ -28,6 +27,7 @@ import {
 } from "../helpers/brokers.ts";
 import { brokerConnector } from "../helpers/connectors.ts";
 import { individualAck } from "../../src/async/acks.ts";
+export { statusUntil } from "../helpers/status.ts";
 
 /** Every STOMP version. */
 export const ALL_VERSIONS: readonly StompVersion[] = ["1.0", "1.1", "1.2"];
@@ -223,25 +223,6 @@ export async function drainToMarker(
   } finally {
     await c.disconnect().catch(() => c.close());
   }
-}
-
-/** Resolves when a status event matching `until` comes; rejects after `timeout` ms. */
-export async function statusUntil(
-  events: AsyncIterableIterator<StompStatusEvent>,
-  until: (e: StompStatusEvent) => boolean,
-  timeout = WAIT_MS,
-): Promise<StompStatusEvent[]> {
-  const seen: StompStatusEvent[] = [];
-  const read = (async () => {
-    for await (const e of events) {
-      seen.push(e);
-      if (until(e)) return seen;
-    }
-    throw new Error(`status ended; saw ${seen.map((e) => e.type).join(", ")}`);
-  })();
-  return await deadline(read, { timeout }, `status event (saw ${seen.map((e) => e.type)})`, () => {
-    events.return?.();
-  });
 }
 
 /** A failover URI for one endpoint that retries forever, quickly (brokers are local). */
