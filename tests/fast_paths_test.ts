@@ -10,18 +10,9 @@ import { FrameWriter } from "../src/connection/writer.ts";
 import { StompChannel } from "../src/connection/channel.ts";
 import { type ByteSink, LISTEN, type ListeningConnection } from "../src/connection/byte_sink.ts";
 import { pushSource } from "../src/connection/connectors/common.ts";
+import { random } from "./helpers/frame_gen.ts";
 
 const encoder = new TextEncoder();
-
-/** mulberry32: a small seeded generator, so a failure can be replayed. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TEXTS = ["/queue/a", "é", "日本", "a\\b", "x:y", "line\nbreak", "😀", "plain"];
 

@@ -17,6 +17,7 @@ import {
   VERSIONS,
 } from "../mod.ts";
 import { StompTestBroker } from "../src/testing/mod.ts";
+import { random } from "./helpers/frame_gen.ts";
 
 const WAIT = { timeout: 5000 };
 
@@ -202,16 +203,6 @@ Deno.test("StompSpec has every stompest name, agreeing with the library's tables
   assert.deepEqual(StompSpec.versions("1.1"), ["1.0", "1.1"]);
   assert.deepEqual([StompSpec.codec("1.0"), StompSpec.codec("1.2")], ["ascii", "utf-8"]);
 });
-
-/** mulberry32: a small seeded generator, so a failure replays. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 Deno.test("StompFrame.fromBytes inverts toBytes (seeded frames, every version)", () => {
   const next = random(15);
