@@ -7,6 +7,7 @@ import {
   type StompConnection,
   StompConnectionError,
   type StompConnector,
+  StompProtocolError,
 } from "../mod.ts";
 import { StompTestBroker } from "../src/testing/mod.ts";
 
@@ -158,4 +159,30 @@ Deno.test("a connection that opens after its timeout and then fails to close: no
     await assert.rejects(client.connect(), StompConnectionError);
     await closed; // the late connection was closed, and its failure went nowhere
   });
+});
+
+Deno.test("async send(): a failing write ends the connection; fire-and-forget sends leave no unhandled rejection", async () => {
+  await using broker = new StompTestBroker();
+  await noUnhandledRejection(async () => {
+    const b = new Breakable(broker.connector);
+    const client = new AsyncStomp("tcp://test:1", { ...options(b), reconnect: false });
+    await client.connect();
+    b.failWrites = true;
+    for (let i = 0; i < 100; i++) client.send("/queue/ff", `m${i}`);
+    await assert.rejects(client.send("/queue/ff", "awaited"), StompConnectionError);
+    // The failed write is the connection's end: no waiting for a heart-beat timeout.
+    await assert.rejects(client.disconnected, StompConnectionError);
+    await client.close();
+  });
+  // A bad argument is a rejected promise, not a throw out of send().
+  const client = new AsyncStomp("tcp://test:1", {
+    login: "guest",
+    passcode: "guest",
+    connector: broker.connector,
+  });
+  await client.connect();
+  const sent = client.send("/queue/ff", "x", {}, { receipt: "" as never });
+  assert.ok(sent instanceof Promise);
+  await assert.rejects(sent, StompProtocolError);
+  await client.disconnect();
 });

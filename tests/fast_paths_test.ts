@@ -86,6 +86,40 @@ Deno.test("writer: no frame of a batch written in several chunks resolves before
   assert.ok(writes.length >= 2, "the batch spans more than one chunk");
 });
 
+Deno.test("writer: chunks are refilled only after their write resolved, and seeded bursts stay exact", async () => {
+  for (const seed of [7, 8, 9]) {
+    const next = random(seed);
+    // Writes resolve a few turns later: a chunk reused too early would change bytes still held.
+    const held: { bytes: Uint8Array; copy: Uint8Array }[] = [];
+    const buffers = new Set<ArrayBufferLike>();
+    let reused = 0;
+    const connection: StompConnection = {
+      readable: new ReadableStream(),
+      messageFramed: false,
+      info: "fake://test",
+      async write(bytes) {
+        if (buffers.has(bytes.buffer) && bytes.byteLength > 1024) reused++;
+        buffers.add(bytes.buffer);
+        const entry = { bytes, copy: bytes.slice() };
+        held.push(entry);
+        for (let i = Math.floor(next() * 5); i >= 0; i--) await Promise.resolve();
+        assert.deepEqual(entry.bytes, entry.copy, `seed ${seed}: bytes changed before their write resolved`);
+      },
+      close: () => Promise.resolve(),
+    };
+    const writer = new FrameWriter(connection);
+    const expected: Uint8Array[] = [];
+    for (let burst = 0; burst < 12; burst++) {
+      // A burst nobody awaits frame by frame, as a publish loop sends: several chunks per batch.
+      const frames = Array.from({ length: 300 + Math.floor(next() * 600) }, () => randomFrame(next));
+      expected.push(...frames.map((f) => f.toBytes()));
+      await Promise.all(frames.map((f) => writer.write(f)));
+    }
+    assert.deepEqual(concat(held.map((h) => h.copy)), concat(expected), `seed ${seed}`);
+    assert.ok(reused > 0, `seed ${seed}: written chunks are refilled by later batches`);
+  }
+});
+
 /** SEND headers as the per-header rules built them: each explicit one replaces any given one, last. */
 function referenceSendHeaders(
   given: [string, string][],

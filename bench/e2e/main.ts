@@ -6,7 +6,8 @@
  * Each (client, broker, scenario) runs in a fresh process (worker.mjs), which checks every message.
  *
  * Options: `--scale=0.1` (fewer messages), `--runs=3` (median of n), `--brokers=rabbitmq,activemq`,
- * `--scenarios=publish,ping-pong`, `--clients=stompest-deno,raw-node`, `--json=out.json`.
+ * `--scenarios=publish,ping-pong`, `--clients=stompest-deno,raw-node`, `--json=out.json` (written to
+ * bench/e2e/results/, git-ignored).
  *
  * @module
  */
@@ -156,8 +157,13 @@ function cell(row: Record<string, Result>, name: ClientName, scenario: string): 
     } µs/msg`;
   }
   const x = raw && !raw.error ? ` ${(r.msgPerS / raw.msgPerS).toFixed(2)}×` : "";
+  // What the client adds per message beyond the raw socket's own cost (body generation, checks,
+  // syscalls and the runtime's I/O threads are paid by both).
+  const over = raw && !raw.error && name !== `raw-${CLIENTS[name].runtime}`
+    ? ` (+${(r.cpuUsPerMsg - raw.cpuUsPerMsg).toFixed(1)})`
+    : "";
   const rss = r.rssMiB !== undefined && scenario === "through-1mib" ? `, +${Math.round(r.rssMiB)} MiB` : "";
-  return `${Math.round(r.msgPerS).toLocaleString("en")}/s${x}, ${r.cpuUsPerMsg.toFixed(1)} µs${rss}`;
+  return `${Math.round(r.msgPerS).toLocaleString("en")}/s${x}, ${r.cpuUsPerMsg.toFixed(1)} µs${over}${rss}`;
 }
 
 const lines = [
@@ -171,7 +177,12 @@ for (const [key, row] of Object.entries(table)) {
 console.log(
   `\n${new Date().toISOString().slice(0, 16)}Z, ${Deno.build.target}, Deno ${Deno.version.deno}, ` +
     `${navigator.hardwareConcurrency} cores, scale ${env.BENCH_SCALE}, median of ${runs}\n` +
-    "cells: msg/s, ×raw of the same runtime, client CPU µs/msg (+ peak RSS above idle for 1 MiB)\n",
+    "cells: msg/s, ×raw of the same runtime, process CPU µs/msg (+ what it adds over raw), peak RSS above idle (1 MiB)\n",
 );
 console.log(lines.join("\n"));
-if (args.json) await Deno.writeTextFile(args.json, JSON.stringify(table, null, 2));
+if (args.json) {
+  await Deno.mkdir(`${HERE}results`, { recursive: true });
+  const file = `${HERE}results/${args.json.replace(/^.*\//, "")}`;
+  await Deno.writeTextFile(file, JSON.stringify(table, null, 2));
+  console.error(`wrote ${file}`);
+}

@@ -311,33 +311,42 @@ export class AsyncStomp {
    * transaction do not wait for a receipt before committing: RabbitMQ answers it only at COMMIT
    * (and never after ABORT).
    */
-  async send(
+  send(
     destination: string,
     body?: StompBody,
     headers?: StompHeadersInit,
     options: StompSendCallOptions = {},
   ): Promise<void> {
-    const receipt = receiptId(options.receipt, "send");
-    const { headers: h, transaction, bytes } = withContentLength(body, headers);
-    const retry = receipt !== undefined && transaction === undefined &&
-      (options.retry ?? this.#options.retry);
-    if (!retry && this.#outbox.immediate) {
-      this.#transactions.check(transaction);
-      await this.#write(this.session.send(destination, bytes, h, { receipt, transaction }), receipt, options);
-      return;
+    // Not an async function: a publish loop that does not await each send would otherwise keep a
+    // suspended call (frame, promise, reaction) per message alive until its batch is written. The
+    // fast path returns the promise the whole batch shares; a bad argument still rejects, not throws.
+    try {
+      const receipt = receiptId(options.receipt, "send");
+      const { headers: h, transaction, bytes } = withContentLength(body, headers);
+      const retry = receipt !== undefined && transaction === undefined &&
+        (options.retry ?? this.#options.retry);
+      if (!retry && this.#outbox.immediate) {
+        this.#transactions.check(transaction);
+        return this.#write(
+          this.session.send(destination, bytes, h, { receipt, transaction }),
+          receipt,
+          options,
+        );
+      }
+      const { timeout, signal } = options;
+      return this.#outbox.publish({
+        destination,
+        body: bytes,
+        headers: retry ? withPublishId(h) : h,
+        receipt,
+        transaction,
+        retry,
+        timeout,
+        signal,
+      });
+    } catch (error) {
+      return Promise.reject(error);
     }
-    const { timeout, signal } = options;
-    const sent = retry ? withPublishId(h) : h;
-    await this.#outbox.publish({
-      destination,
-      body: bytes,
-      headers: sent,
-      receipt,
-      transaction,
-      retry,
-      timeout,
-      signal,
-    });
   }
 
   /**

@@ -322,10 +322,19 @@ export class ClientLifecycle {
     const written = channel.send(frame);
     if (written === this.#written) return this.#sent!;
     this.#written = written;
-    return this.#sent = written.then(() => this.#session.sent(), (error) => {
-      throw error instanceof StompConnectionError
-        ? error
-        : new StompConnectionError("write failed", { cause: error });
+    const sent = this.#sent = written.then(() => this.#session.sent(), (cause) => {
+      const error = cause instanceof StompConnectionError
+        ? cause
+        : new StompConnectionError("write failed", { cause });
+      // A connection that cannot be written is lost, even while its read side still looks open:
+      // reconnect (or end) now rather than at the next heart-beat timeout, if any.
+      if (this.#channel === channel) this.#lose(error);
+      throw error;
     });
+    // Shared by every frame of the batch and handed out as it is (a fire-and-forget send keeps
+    // nothing alive per message): a failure is reported to those who await it and as the lost
+    // connection, never as an unhandled rejection.
+    sent.catch(() => {});
+    return sent;
   }
 }

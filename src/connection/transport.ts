@@ -97,7 +97,8 @@ export interface StompConnectorOptions {
  * An open byte connection to a broker.
  *
  * `readable` yields the bytes as they arrive and closes on EOF (errors on a connection failure).
- * `write` resolves when the bytes were handed to the runtime, so awaiting it honours backpressure.
+ * `write` resolves when the bytes were handed to the runtime, so awaiting it honours backpressure;
+ * after that the caller may reuse them.
  * When `messageFramed` is true (WebSocket) every chunk written is sent as one message.
  *
  * @example
@@ -112,7 +113,11 @@ export interface StompConnectorOptions {
 export interface StompConnection {
   /** Incoming bytes; ends on EOF, errors with a StompConnectionError on failure. */
   readonly readable: ReadableStream<Uint8Array>;
-  /** Sends bytes; resolves once the runtime took them (backpressure), rejects if the connection is gone. */
+  /**
+   * Sends bytes; resolves once the runtime took them (backpressure), rejects if the connection is
+   * gone. Once it resolved the caller may reuse `bytes` (the writer refills its chunks): a
+   * connection that keeps them longer, e.g. queued for a peer, copies them.
+   */
   write(bytes: Uint8Array): Promise<void>;
   /** Closes both directions; safe to call more than once. */
   close(): Promise<void>;
