@@ -11,6 +11,7 @@ import type { StompFrame } from "../protocol/frame.ts";
 import type { StompAckMode } from "../protocol/spec.ts";
 import { Deferred, type StompReceiptOptions } from "../connection/wait.ts";
 import { markSettled, type StompAckCallOptions, StompMessage } from "./message.ts";
+import { Fifo } from "./fifo.ts";
 import type { StompMessageHandler, StompSubscribeOptions } from "./subscribe_options.ts";
 
 // Moved to subscribe_options.ts; exported from here as before (core.ts re-exports them from this module).
@@ -160,8 +161,9 @@ export class StompAsyncSubscription implements AsyncIterable<StompMessage> {
   #host: StompSubscriptionHost;
   /** Handlers: ack after the handler (stompest's `ack=True`), or leave it to the handler. */
   #ackAfterHandler: boolean;
-  #buffer: StompMessage[] = [];
-  #unacked: StompMessage[] = [];
+  #buffer = new Fifo<StompMessage>();
+  /** Delivered and not yet settled, in delivery order (a Set: settling one is O(1), not a scan). */
+  #unacked = new Set<StompMessage>();
   #waiter?: Deferred<void>;
   #error?: Error;
   #ended = false;
@@ -231,7 +233,7 @@ export class StompAsyncSubscription implements AsyncIterable<StompMessage> {
 
   /** Messages delivered and not yet acked (client acks), for tests and monitoring. */
   get unacked(): number {
-    return this.#unacked.length;
+    return this.#unacked.size;
   }
 
   /** Messages buffered and not yet taken. */
@@ -263,9 +265,9 @@ export class StompAsyncSubscription implements AsyncIterable<StompMessage> {
         );
       }
     } else {
-      this.#unacked.push(message);
+      this.#unacked.add(message);
       // The broker was told `window`; allow slack for brokers that count differently, never unbounded.
-      if (this.#unacked.length > 2 * this.window) {
+      if (this.#unacked.size > 2 * this.window) {
         return this.#fail(
           new StompSlowConsumerError(
             `${this.destination}: more than ${2 * this.window} unacked messages (window ${this.window}): ` +
@@ -312,23 +314,26 @@ export class StompAsyncSubscription implements AsyncIterable<StompMessage> {
 
   #connectionLost(): void {
     if (this.ackMode === "auto") return;
-    this.#unacked = [];
-    this.#buffer = [];
+    this.#unacked.clear();
+    this.#buffer.clear();
     this.#stallReported = false;
   }
 
   /** Where the messages of this subscription send their ACK/NACK. */
   #owner = {
     settle: (message: StompMessage, kind: "ack" | "nack", options: StompAckCallOptions): Promise<void> => {
-      const at = this.#unacked.indexOf(message);
-      if (at >= 0 && this.ackMode === "client" && kind === "ack") {
+      const unacked = this.#unacked;
+      if (unacked.has(message) && this.ackMode === "client" && kind === "ack") {
         // A cumulative `client` ACK settles every earlier message too.
-        for (let i = 0; i < at; i++) markSettled(this.#unacked[i]);
-        this.#unacked.splice(0, at + 1);
-      } else if (at >= 0) {
-        this.#unacked.splice(at, 1);
+        for (const earlier of unacked) {
+          unacked.delete(earlier);
+          if (earlier === message) break;
+          markSettled(earlier);
+        }
+      } else {
+        unacked.delete(message);
       }
-      if (this.#unacked.length < this.window) this.#stallReported = false;
+      if (unacked.size < this.window) this.#stallReported = false;
       return this.#host.settle(this, message, kind, options);
     },
   };
@@ -344,8 +349,8 @@ export class StompAsyncSubscription implements AsyncIterable<StompMessage> {
   #stop(): void {
     this.#stopping = true;
     if (this.ackMode !== "auto") {
-      this.#buffer = [];
-      this.#unacked = this.#unacked.filter((m) => !m.settled);
+      this.#buffer.clear();
+      for (const m of this.#unacked) if (m.settled) this.#unacked.delete(m);
     }
     this.#wake();
   }
@@ -358,7 +363,7 @@ export class StompAsyncSubscription implements AsyncIterable<StompMessage> {
 
   #finish(): void {
     this.#ended = true;
-    if (this.ackMode !== "auto") this.#buffer = [];
+    if (this.ackMode !== "auto") this.#buffer.clear();
     this.#wake();
     // Settled now, not when the buffer is drained: whoever awaits `closed` is not reading.
     this.#settleClosed();
@@ -395,14 +400,14 @@ export class StompAsyncSubscription implements AsyncIterable<StompMessage> {
   #checkStall(): void {
     if (
       this.#stallReported || this.ackMode === "auto" || this.#running > 0 || this.#buffer.length > 0 ||
-      this.#ended || this.#stopping || this.#unacked.length < this.window
+      this.#ended || this.#stopping || this.#unacked.size < this.window
     ) return;
     this.#stallReported = true;
     const who = this.#iterating ? "taken from the iterator" : "whose handlers returned";
     this.#host.stalled(
       this,
       new StompSlowConsumerError(
-        `${this.destination}: ${this.#unacked.length} unsettled messages ${who} fill the window ` +
+        `${this.destination}: ${this.#unacked.size} unsettled messages ${who} fill the window ` +
           `(${this.window}): no more come until they are acked or nacked`,
       ),
     );
@@ -485,6 +490,8 @@ export class StompAsyncSubscription implements AsyncIterable<StompMessage> {
       // disconnecting (then it stays unacked and comes back).
       if (!await this.#host.failed(this, message, error)) return;
     }
-    if (this.#ackAfterHandler && !message.settled) await message.ack().catch(() => {});
+    // Queued, not awaited: the ACK is in the writer ahead of anything written later (a DISCONNECT
+    // too), and the next handler need not wait for a socket write, so the ACKs of a burst share one.
+    if (this.#ackAfterHandler && !message.settled) message.ack().catch(() => {});
   }
 }

@@ -42,6 +42,9 @@ const FIRST_CHUNK_BYTES = 1024;
  * which is what a burst of sends nobody awaits allocates.
  */
 const SPARE_CHUNKS = 16;
+/** See FrameWriter's #schedule. */
+const QUIET_TURNS = 2;
+const MAX_TURNS = 256;
 
 /** Writes `head` as UTF-8 at `at`; returns the end. ASCII (the usual header) without a call out. */
 function encodeHead(head: string, buffer: Uint8Array, at: number): number {
@@ -95,6 +98,8 @@ export class FrameWriter {
   readonly #connection: StompConnection;
   #batch?: Batch;
   #flushing = false;
+  /** Frames queued so far (the scheduler watches it grow). */
+  #queued = 0;
   #failure?: StompConnectionError;
   /** Chunks whose writes completed: the connection no longer reads them (see StompConnection.write). */
   readonly #spare: Uint8Array[] = [];
@@ -110,6 +115,7 @@ export class FrameWriter {
    */
   write(frame: StompFrame | StompHeartBeat): Promise<void> {
     if (this.#failure) return Promise.reject(this.#failure);
+    this.#queued++;
     if (this.#connection.messageFramed) {
       let bytes: Uint8Array;
       try {
@@ -192,9 +198,29 @@ export class FrameWriter {
     this.#batch = batch;
     if (!this.#flushing) {
       this.#flushing = true;
-      queueMicrotask(() => this.#flush());
+      this.#schedule();
     }
     return batch;
+  }
+
+  /**
+   * Flushes once the frames stop coming: after {@link QUIET_TURNS} microtask turns without a new
+   * one (at most {@link MAX_TURNS}). A consumer that iterates buffered messages with `for await` and
+   * acks each one spends a few turns per message, so a write after the first turn would carry the
+   * first ACK alone and the rest in a second write; waiting for a quiet spell puts all the ACKs of
+   * one socket read in one write, and costs a frame written alone a few microtasks, not a task.
+   */
+  #schedule(): void {
+    let seen = -1, quiet = 0, turns = 0;
+    const tick = () => {
+      if (this.#queued !== seen) {
+        seen = this.#queued;
+        quiet = 0;
+      } else quiet++;
+      if (quiet < QUIET_TURNS && ++turns < MAX_TURNS) queueMicrotask(tick);
+      else this.#flush();
+    };
+    queueMicrotask(tick);
   }
 
   async #flush(): Promise<void> {
