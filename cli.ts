@@ -11,8 +11,9 @@
  * @module
  */
 
-import "./mod.ts"; // registers Deno's connectors
+import { nodeConnector } from "./mod.ts"; // registers Deno's connectors
 import { main } from "./src/cli/main.ts";
 import { denoRuntime } from "./src/cli/runtime_deno.ts";
 
-if (import.meta.main) Deno.exit(await main(denoRuntime()));
+// `info` connects ssl:// through Deno's node:tls, the one TLS API here that shows the certificate.
+if (import.meta.main) Deno.exit(await main({ ...denoRuntime(), sslConnector: nodeConnector }));

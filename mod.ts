@@ -35,3 +35,5 @@ if ((globalThis as { Deno?: { connect?: unknown } }).Deno?.connect) {
 
 export * from "./src/core.ts";
 export { denoConnector, denoWebSocketConnector } from "./src/connection/connectors/deno.ts";
+// The node:tls connector, for Deno code that wants `client.tls` (Deno.TlsConn exposes no certificate).
+export { nodeConnector } from "./src/connection/connectors/node.ts";

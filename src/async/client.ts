@@ -13,6 +13,7 @@
 import * as commands from "../protocol/commands.ts";
 import { StompConfig, type StompConfigOptions } from "../connection/config.ts";
 import type { StompClientConnectOptions } from "../connection/connect.ts";
+import type { StompTlsInfo } from "../connection/tls_info.ts";
 import { StompConnectionError, StompTransactionLostError } from "../errors.ts";
 import { brokerQuirks, closeConfirmsDisconnect } from "../protocol/broker_quirks.ts";
 import type { StompFrameTooLargeError } from "../protocol/frame_too_large.ts";
@@ -183,6 +184,24 @@ export class AsyncStomp {
   /** True while connected. */
   get connected(): boolean {
     return this.#lifecycle.state === "connected";
+  }
+
+  /**
+   * The TLS the current connection negotiated: protocol, cipher and the broker's certificate.
+   * Undefined while not connected, on a plain `tcp://` or `ws://` connection, and where the
+   * connector cannot tell: only the Node connector (`node:tls`) can; Deno's TLS and every WebSocket
+   * expose no certificate. A reconnect may land on another broker: the `connected` status event
+   * carries each connection's.
+   *
+   * @example
+   * ```ts ignore
+   * await client.connect();
+   * const cert = client.tls?.peerCertificate;
+   * if (cert) console.log(cert.subject, "valid until", cert.validTo.toISOString(), cert.fingerprint256);
+   * ```
+   */
+  get tls(): StompTlsInfo | undefined {
+    return this.connected ? this.#lifecycle.channel?.connection.tls : undefined;
   }
 
   /** Where the client is now, synchronously; "closed" before the first connect. */

@@ -224,7 +224,8 @@ export class ClientLifecycle {
     this.#state = "connected";
     this.#lossReason = undefined;
     this.#startHeartBeats();
-    this.#status.emit({ type: "connected", broker, version: this.#session.version });
+    const tls = channel.connection.tls;
+    this.#status.emit({ type: "connected", broker, version: this.#session.version, ...(tls ? { tls } : {}) });
     this.#hooks.opened?.();
     if (channelClosed.settled) this.#onClosed(); // lost during the replay
     return connected;

@@ -7,6 +7,7 @@
 import type { StompBroker } from "../protocol/broker.ts";
 import type { StompFrame } from "../protocol/frame.ts";
 import type { StompFrameTooLargeError } from "../protocol/frame_too_large.ts";
+import type { StompTlsInfo } from "../connection/tls_info.ts";
 
 /**
  * Where an async client is: what `client.state` returns and the `state` status event carries.
@@ -38,7 +39,13 @@ export type StompClientState = "connecting" | "connected" | "reconnecting" | "di
  */
 export type StompStatusEvent =
   | { readonly type: "connecting"; readonly broker: StompBroker; readonly attempt: number }
-  | { readonly type: "connected"; readonly broker: StompBroker; readonly version: string }
+  | {
+    readonly type: "connected";
+    readonly broker: StompBroker;
+    readonly version: string;
+    /** What TLS this connection negotiated, where the connector can tell (see `AsyncStomp.tls`). */
+    readonly tls?: StompTlsInfo;
+  }
   | { readonly type: "disconnected"; readonly error?: Error }
   | {
     readonly type: "reconnecting";

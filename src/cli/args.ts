@@ -196,7 +196,7 @@ export async function clientSettings(
   uri: string,
   values: Values,
   rt: CliRuntime,
-  extra: AsyncStompOptions = {},
+  extra: StompConfigOptions & AsyncStompOptions = {},
 ): Promise<ClientSettings> {
   if ((values.cert === undefined) !== (values.key === undefined)) {
     throw new UsageError("--cert and --key go together (a PEM client certificate and its PEM key)");

@@ -9,6 +9,7 @@ import { clientSettings, parseCommandLine, takeUri } from "./args.ts";
 import type { Command } from "./command.ts";
 import { type CliContext, withClient } from "./context.ts";
 import { EXIT, UsageError } from "./exit.ts";
+import { tlsJson, tlsLines, tlsReportingConnector } from "./tls_summary.ts";
 
 const OPTIONS = { json: { type: "boolean" } } as const;
 
@@ -16,11 +17,16 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseCommandLine(args, OPTIONS);
   const uri = takeUri(positionals, ctx.rt.env);
   if (positionals.length > 0) throw new UsageError(`info: unexpected argument "${positionals[0]}"`);
-  const settings = await clientSettings(uri, values, ctx.rt, { reconnect: false });
+  const ssl = ctx.rt.sslConnector;
+  const settings = await clientSettings(uri, values, ctx.rt, {
+    reconnect: false,
+    ...(ssl ? { connector: tlsReportingConnector(ssl) } : {}),
+  });
   const brokers = new StompFailoverUri(uri).brokers;
   return await withClient(ctx, settings, async (client, connected, broker) => {
     const at = broker ?? (brokers.length === 1 ? brokers[0] : undefined);
-    const tls = at ? at.protocol === "ssl" || at.protocol === "wss" : undefined;
+    // Read while connected: the summary is of this connection.
+    const tls = client.tls;
     const info = {
       broker: at ? brokerUri(at) : null,
       version: client.session.version,
@@ -32,8 +38,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
         clientSendsEvery: client.session.clientHeartBeat,
         serverSendsEvery: client.session.serverHeartBeat,
       },
-      // The library does not expose the peer certificate (see the CLI section of the README).
-      tls: tls === undefined ? null : tls ? { peerCertificate: null } : false,
+      tls: tlsJson(at?.protocol, tls),
     };
     if (values.json) {
       await ctx.rt.stdout.write(new TextEncoder().encode(JSON.stringify(info) + "\n"));
@@ -48,9 +53,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
       `heart-beat  client ${beats(info.heartBeat.clientSendsEvery)}, broker ${
         beats(info.heartBeat.serverSendsEvery)
       } (broker offered ${info.heartBeat.offered ?? "nothing"})`,
-      `tls         ${
-        tls === undefined ? "unknown" : tls ? "yes (peer certificate: not exposed by the library)" : "no"
-      }`,
+      ...tlsLines(at?.protocol, tls),
     ];
     await ctx.rt.stdout.write(new TextEncoder().encode(lines.join("\n") + "\n"));
     return EXIT.ok;
@@ -64,7 +67,9 @@ export const info: Command = {
   help: `Usage: stompest info [URI] [--json]
 
 Connects, prints what was negotiated, and disconnects. Exit status 0 means the broker accepted
-the login: a quick health check.
+the login: a quick health check. For ssl:// it prints the TLS version and cipher and the
+broker's certificate (subject, issuer, alt names, validity, serial, SHA-256 fingerprint) of this
+very connection; over wss:// no WebSocket API tells them.
 
 Options:
   --json                one JSON object

@@ -6,9 +6,9 @@
  */
 
 import process from "node:process";
-import "../node.ts"; // registers the node:net / node:tls connector
+import { nodeConnector } from "../node.ts"; // registers the node:net / node:tls connector
 import { main } from "./main.ts";
 import { nodeRuntime } from "./runtime_node.ts";
 
 // process.exit, not exitCode: a pending read of standard input would keep Node running.
-process.exit(await main(nodeRuntime()));
+process.exit(await main({ ...nodeRuntime(), sslConnector: nodeConnector }));

@@ -6,6 +6,8 @@
  * @module
  */
 
+import type { StompConnector } from "../core.ts";
+
 /**
  * How a line written to standard output ended up.
  * - `"taken"`: the reader took it (or, where the CLI cannot see the reader, the system accepted it);
@@ -40,6 +42,12 @@ export interface CliRuntime {
   readonly stderrIsTerminal: boolean;
   /** Calls `listener` on each SIGINT until the returned function is called. */
   onInterrupt(listener: () => void): () => void;
+  /**
+   * The connector `info` opens `ssl://` brokers with, so that it can print the TLS of its own
+   * connection: the entry's `node:tls` one (Deno's own exposes no certificate). Absent: the
+   * runtime's default, and `info` says the details are not reported.
+   */
+  readonly sslConnector?: StompConnector;
 }
 
 /** Standard output. */

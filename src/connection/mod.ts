@@ -22,6 +22,7 @@
 
 export * from "./config.ts";
 export * from "./transport.ts";
+export type { StompPeerCertificate, StompTlsInfo } from "./tls_info.ts";
 export * from "./wait.ts";
 export { registerConnector, selectConnector } from "./connectors/registry.ts";
 export { websocketConnector } from "./connectors/websocket.ts";

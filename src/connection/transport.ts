@@ -6,6 +6,7 @@
  */
 
 import type { StompBroker } from "../protocol/broker.ts";
+import type { StompTlsInfo } from "./tls_info.ts";
 
 /**
  * TLS settings for `ssl://` and `wss://` brokers.
@@ -125,6 +126,12 @@ export interface StompConnection {
   readonly messageFramed: boolean;
   /** A short description for logs, e.g. `tcp://127.0.0.1:61613`. */
   readonly info: string;
+  /**
+   * The TLS the connection negotiated, when its connector can see it (the Node connector's
+   * `ssl://`); absent on plain connections and where the runtime does not tell (Deno's TLS, any
+   * WebSocket). Set before the connector resolves.
+   */
+  readonly tls?: StompTlsInfo;
 }
 
 /**

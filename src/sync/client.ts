@@ -7,6 +7,7 @@
 import type { StompChannel } from "../connection/channel.ts";
 import { StompConfig, type StompConfigOptions } from "../connection/config.ts";
 import { establish, type StompClientConnectOptions } from "../connection/connect.ts";
+import type { StompTlsInfo } from "../connection/tls_info.ts";
 import { StompConnectionError, StompError } from "../errors.ts";
 import { StompFailoverTransport } from "../protocol/failover.ts";
 import type { StompBody, StompFrame, StompHeadersInit, StompHeartBeat } from "../protocol/frame.ts";
@@ -102,6 +103,22 @@ export class Stomp {
     this.#broker = broker;
     if (this.#lost === undefined) this.#channel = channel;
     return connected;
+  }
+
+  /**
+   * The TLS the current connection negotiated: protocol, cipher and the broker's certificate.
+   * Undefined while not connected, on a plain `tcp://` or `ws://` connection, and where the
+   * connector cannot tell: only the Node connector (`node:tls`) can; Deno's TLS and every WebSocket
+   * expose no certificate.
+   *
+   * @example
+   * ```ts ignore
+   * await client.connect();
+   * console.log(client.tls?.protocol, client.tls?.peerCertificate?.fingerprint256);
+   * ```
+   */
+  get tls(): StompTlsInfo | undefined {
+    return this.#channel?.connection.tls;
   }
 
   #push(item: StompFrame | Error): void {

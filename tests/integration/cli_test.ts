@@ -1,29 +1,16 @@
 /**
  * The `stompest` CLI against RabbitMQ and ActiveMQ, run as a subprocess the way a user runs it:
  * lines and binary bodies round-trip byte for byte, `| head -n 3` acks exactly three, SIGINT
- * loses nothing, `info` on every transport, ERROR frames and timeouts give their exit statuses,
- * and `bench` verifies what it consumed.
+ * loses nothing, ERROR frames and timeouts give their exit statuses, and `bench` verifies what it
+ * consumed. `info` (every transport, TLS summaries): cli_info_test.ts.
  */
 import assert from "node:assert/strict";
-import {
-  ACTIVEMQ,
-  type BrokerEndpoint,
-  brokerTest,
-  CA_PATH,
-  RABBITMQ,
-  uniqueQueue,
-} from "../helpers/brokers.ts";
+import { ACTIVEMQ, type BrokerEndpoint, brokerTest, RABBITMQ, uniqueQueue } from "../helpers/brokers.ts";
 import { cliArgs, cliEnv, type CliResult, runCli, seeded } from "../helpers/cli.ts";
-import { ACTIVEMQ_MTLS } from "../helpers/tls.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 const BROKERS: readonly BrokerEndpoint[] = [RABBITMQ.tcp, ACTIVEMQ.tcp];
-
-/** Options every run against `e` needs (ActiveMQ ignores the host; RabbitMQ needs `/`). */
-function tlsArgs(e: BrokerEndpoint): string[] {
-  return e.tls ? ["--ca", CA_PATH] : [];
-}
 
 function ok(result: CliResult, what: string): CliResult {
   assert.equal(result.code, 0, `${what}: exit ${result.code}\n${result.stderr}`);
@@ -248,54 +235,6 @@ for (const e of BROKERS) {
     assert.match(r.text, /^5 received; p50 [\d.]+ p90 [\d.]+ p99 [\d.]+ max [\d.]+ ms$/m);
   });
 }
-
-const INFO_ENDPOINTS: readonly BrokerEndpoint[] = [
-  RABBITMQ.tcp,
-  RABBITMQ.ssl,
-  RABBITMQ.ws,
-  RABBITMQ.wss,
-  ACTIVEMQ.tcp,
-  ACTIVEMQ.ssl,
-];
-for (const e of INFO_ENDPOINTS) {
-  brokerTest(`cli ${e.broker}: info ${e.uri}${e.tls ? " --ca" : ""}`, e, async () => {
-    const r = ok(await runCli(["info", e.uri, "--json", ...tlsArgs(e)]), "info");
-    const info = JSON.parse(r.text);
-    assert.equal(info.broker, e.uri);
-    assert.equal(info.version, "1.2");
-    assert.match(info.server, e.broker === "rabbitmq" ? /^RabbitMQ\// : /^ActiveMQ\//);
-    assert.equal(typeof info.session, "string");
-    assert.deepEqual(info.tls, e.tls ? { peerCertificate: null } : false);
-    const text = ok(await runCli(["info", e.uri, "--version", "1.1", ...tlsArgs(e)]), "info 1.1").text;
-    assert.match(text, /^version {5}1\.1$/m);
-  });
-}
-
-brokerTest(
-  "cli activemq: --cert/--key connect to a listener that requires a client certificate; without them exit 2",
-  ACTIVEMQ_MTLS,
-  async (e) => {
-    const pem = "/etc/stomp-test-tls/client";
-    const r = ok(
-      await runCli(["info", e.uri, "--json", "--ca", CA_PATH, "--cert", `${pem}.pem`, "--key", `${pem}.key`]),
-      "info",
-    );
-    assert.match(JSON.parse(r.text).server, /^ActiveMQ\//);
-    const refused = await runCli(["info", e.uri, "--ca", CA_PATH]);
-    assert.equal(refused.code, 2, refused.stderr);
-    assert.match(refused.stderr, /refused the TLS handshake/);
-  },
-);
-
-brokerTest(
-  "cli rabbitmq: an ssl:// broker without --ca fails the connect (exit 2)",
-  RABBITMQ.ssl,
-  async (e) => {
-    const r = await runCli(["info", e.uri]);
-    assert.equal(r.code, 2, r.stderr);
-    assert.match(r.stderr, /connection failed/);
-  },
-);
 
 brokerTest(
   "cli rabbitmq: an ERROR frame after connecting exits 3 (a destination RabbitMQ refuses)",

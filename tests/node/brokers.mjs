@@ -60,17 +60,18 @@ async function endpoint(broker, protocol, port, host) {
   };
 }
 
-const [rmqTcp, rmqSsl, amqTcp, amqSsl] = await Promise.all([
+const [rmqTcp, rmqSsl, amqTcp, amqSsl, amqMtls] = await Promise.all([
   endpoint("rabbitmq", "tcp", 61613, "/"),
   endpoint("rabbitmq", "ssl", 61614, "/"),
   endpoint("activemq", "tcp", 61623, "localhost"),
   endpoint("activemq", "ssl", 61625, "localhost"),
+  endpoint("activemq", "ssl", 61626, "localhost"),
 ]);
 
 /** RabbitMQ 3.10: STOMP and STOMP+TLS (`host` must be `/`). */
 export const RABBITMQ = { tcp: rmqTcp, ssl: rmqSsl };
-/** ActiveMQ 5.17: STOMP and STOMP+TLS. */
-export const ACTIVEMQ = { tcp: amqTcp, ssl: amqSsl };
+/** ActiveMQ 5.17: STOMP and STOMP+TLS, and (`mtls`) the TLS listener that requires a client certificate. */
+export const ACTIVEMQ = { tcp: amqTcp, ssl: amqSsl, mtls: amqMtls };
 /** Every endpoint, for tests that run against each. */
 export const ENDPOINTS = [rmqTcp, rmqSsl, amqTcp, amqSsl];
 

@@ -16,7 +16,10 @@ import { createWebSocketConnector } from "./websocket.ts";
 /**
  * `tcp://` and `ssl://` brokers through Deno's sockets. TLS trusts `options.tls.caCerts` (instead of
  * the system store when given) and verifies `options.tls.hostname ?? broker.host` (an IP address
- * is checked against the certificate's IP entries). Needs `--allow-net`.
+ * is checked against the certificate's IP entries). Needs `--allow-net`. Its connections report no
+ * `tls` summary: `Deno.TlsConn` exposes neither the certificate nor the cipher or version (those
+ * it hands to `node:tls`, for `tls.insecure` or `tls.minVersion`, do). Pass `nodeConnector` for
+ * `ssl://` to get `client.tls` under Deno.
  *
  * @example
  * ```ts ignore

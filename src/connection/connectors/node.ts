@@ -20,6 +20,7 @@ import {
   tlsError,
 } from "./common.ts";
 import { LISTEN, type ListeningConnection } from "../byte_sink.ts";
+import { describeTlsSocket } from "./node_tls.ts";
 
 const TLS_RANK: Readonly<Record<string, number>> = { "TLSv1": 0, "TLSv1.1": 1, "TLSv1.2": 2, "TLSv1.3": 3 };
 
@@ -29,7 +30,8 @@ const CLOSE_GRACE_MS = 1000;
 /**
  * `tcp://` and `ssl://` brokers through Node sockets. TLS trusts `options.tls.caCerts` (instead of
  * the system store when given) and verifies `options.tls.hostname ?? broker.host` (SNI is sent for
- * host names, not for IP addresses).
+ * host names, not for IP addresses). An `ssl://` connection reports what it negotiated as its
+ * `tls` ({@link StompConnection.tls}: protocol, cipher, the broker's certificate).
  *
  * @example
  * ```ts ignore
@@ -90,7 +92,12 @@ export const nodeConnector: StompConnector = (broker, options): Promise<StompCon
     } finally {
       giveUp.removeEventListener("abort", abandon);
     }
-    return connection;
+    if (broker.protocol !== "ssl") return connection;
+    const described = describeTlsSocket(socket as tls.TLSSocket, options.tls?.insecure === true);
+    // Read now, while the socket is open: a certificate is not available after it closed.
+    return described
+      ? Object.defineProperty(connection, "tls", { value: described, enumerable: true })
+      : connection;
   });
 };
 
