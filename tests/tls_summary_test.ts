@@ -60,6 +60,11 @@ Deno.test("describeTlsSocket: what the socket says; verified only when authorize
   assert.equal(tls.peerCertificate?.issuer, "CN=Example CA");
   assert.equal(describeTlsSocket(socket, true)?.verified, false, "insecure: the name was not checked");
   assert.equal(describeTlsSocket(fakeSocket({ cipher: { name: "x" } }), false), undefined, "no protocol");
+  const throwing = fakeSocket({ protocol: "TLSv1.3" });
+  throwing.getCipher = () => {
+    throw new Error("not implemented");
+  };
+  assert.equal(describeTlsSocket(throwing, false), undefined, "a runtime that throws when asked");
   const bare = describeTlsSocket(
     fakeSocket({ protocol: "TLSv1.2", cipher: { name: "ECDHE-RSA-AES128-GCM-SHA256" } }),
     false,

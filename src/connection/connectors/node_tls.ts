@@ -24,8 +24,9 @@ export interface NodePeerCertificateLike {
 
 /**
  * The TLS session of a connected `node:tls` socket, or undefined when the runtime reports no
- * protocol or cipher. `insecure`: the connection was made with `tls.insecure`, so nothing was
- * verified whatever the socket says (the name check was switched off).
+ * protocol or cipher, or throws when asked (a description never fails a connection). `insecure`:
+ * the connection was made with `tls.insecure`, so nothing counts as verified whatever the socket
+ * says (the name check was switched off).
  *
  * @example
  * ```ts ignore
@@ -36,12 +37,18 @@ export interface NodePeerCertificateLike {
  * ```
  */
 export function describeTlsSocket(socket: TLSSocket, insecure: boolean): StompTlsInfo | undefined {
-  const protocol = socket.getProtocol?.();
-  const cipher = socket.getCipher?.();
+  let protocol: string | null | undefined;
+  let cipher: { name: string; standardName?: string } | undefined;
+  let peer: StompPeerCertificate | undefined;
+  try {
+    protocol = socket.getProtocol?.();
+    cipher = socket.getCipher?.();
+    peer = peerCertificateOf(socket.getPeerCertificate?.() as unknown as NodePeerCertificateLike | undefined);
+  } catch {
+    // A runtime whose node:tls cannot describe its session: the connection itself is fine.
+    return undefined;
+  }
   if (!protocol || !cipher) return undefined;
-  const peer = peerCertificateOf(
-    socket.getPeerCertificate?.() as unknown as NodePeerCertificateLike | undefined,
-  );
   return Object.freeze({
     protocol,
     cipher: cipher.standardName || cipher.name,
