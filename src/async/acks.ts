@@ -84,10 +84,12 @@ export function settleFrame(
   message: StompFrame,
   options: StompAckCallOptions,
 ): { frame: StompFrame; receipt: string | undefined } {
-  const reserved = Object.keys(SPEC[session.version].ackHeaders);
-  for (const name of Object.keys(options.headers ?? {})) {
-    if (reserved.includes(name) || name === "receipt" || name === "transaction") {
-      throw new TypeError(`${kind}: header ${JSON.stringify(name)} cannot be given in headers`);
+  if (options.headers !== undefined) {
+    const reserved = SPEC[session.version].ackHeaders;
+    for (const name of Object.keys(options.headers)) {
+      if (Object.hasOwn(reserved, name) || name === "receipt" || name === "transaction") {
+        throw new TypeError(`${kind}: header ${JSON.stringify(name)} cannot be given in headers`);
+      }
     }
   }
   const receipt = receiptId(options.receipt, kind);

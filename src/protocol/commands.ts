@@ -31,7 +31,7 @@ import {
 import { type StompBody, StompFrame, type StompHeadersInit, StompHeartBeat } from "./frame.ts";
 import { encodeText } from "./pool.ts";
 import { parseHeartBeat, type StompToken } from "./server_frames.ts";
-import { Command, DEFAULT_VERSION, Header, SPEC, type StompVersion } from "./spec.ts";
+import { Command, DEFAULT_VERSION, Header, SPEC, type StompVersion, VERSIONS } from "./spec.ts";
 
 export * from "./server_frames.ts";
 
@@ -330,16 +330,32 @@ export interface StompAckOptions {
   readonly receipt?: string;
 }
 
+/** Each version's ACK/NACK headers as [name, MESSAGE header it copies] pairs, built once. */
+const ACK_HEADERS = Object.fromEntries(
+  VERSIONS.map((v) => [v, Object.entries(SPEC[v].ackHeaders)]),
+) as unknown as Readonly<Record<StompVersion, ReadonlyArray<readonly [string, string]>>>;
+
+function isActive(transactions: Iterable<string> | undefined, id: string): boolean {
+  if (transactions === undefined) return false;
+  if (transactions instanceof Set) return transactions.has(id);
+  for (const t of transactions) if (t === id) return true;
+  return false;
+}
+
+// Runs once per acked message: no per-call tables, sets or error texts unless one is thrown.
 function ackFrame(command: string, message: StompFrame, options: StompAckOptions, version?: StompVersion) {
   checkCommand(message, Command.MESSAGE);
   const v = toVersion(version ?? message.version);
   checkClientCommand(command, v);
+  const headers = ACK_HEADERS[v];
   let pairs: Pairs = [];
-  for (const [name, source] of Object.entries(SPEC[v].ackHeaders)) {
-    pairs.push([name, requireHeader(message, source, ` (needed for ${command} in STOMP ${v})`)]);
+  for (let i = 0; i < headers.length; i++) {
+    const [name, source] = headers[i];
+    const value = getHeader(message.rawHeaders, source);
+    pairs.push([name, value ?? requireHeader(message, source, ` (needed for ${command} in STOMP ${v})`)]);
   }
   const copied = getHeader(message.rawHeaders, Header.TRANSACTION);
-  const active = copied !== undefined && new Set(options.transactions ?? []).has(copied);
+  const active = copied !== undefined && isActive(options.transactions, copied);
   const transaction = options.transaction ?? (active ? copied : undefined);
   if (transaction !== undefined) {
     pairs = setHeader(pairs, Header.TRANSACTION, checkText("transaction", transaction, command));

@@ -349,8 +349,10 @@ export class StompSession<C = unknown> {
   #ack(kind: "ack" | "nack", message: StompFrame, options: { receipt?: string; transaction?: string }) {
     this.#require(kind, SessionState.CONNECTED);
     this.#active(options.transaction);
-    const opts = { ...options, transactions: this.#transactions };
-    return this.#expect(commands[kind](message, opts, this.version));
+    const { receipt, transaction } = options;
+    return this.#expect(
+      commands[kind](message, { receipt, transaction, transactions: this.#transactions }, this.version),
+    );
   }
 
   /** Builds an ACK; the message's transaction is copied only while it is active. */
