@@ -142,7 +142,7 @@ async function run(queue, n, profile = false) {
 }
 
 // Large bodies warm up with a few messages: their cost is copying, not code paths.
-const warmup = size > 65536 ? 3 : Math.min(count, scenario.kind === "pingpong" ? 200 : 5000);
+const warmup = size > 65536 ? 3 : scenario.kind === "pingpong" ? 1000 : Math.min(count, 5000);
 await run(uniqueQueue(`${scenarioName}.warmup`), warmup);
 Object.assign(result, await run(queue, count, Boolean(process.env.BENCH_PROFILE)));
 result.msgPerS = count / (result.ms / 1000);
