@@ -69,13 +69,19 @@ async function noUnhandledRejection(fn: () => Promise<void>): Promise<void> {
 
 const options = (b: Breakable) => ({ login: "guest", passcode: "guest", connector: b.connector });
 
+/** An async client (no reconnect) whose connection's writes fail from now on. */
+async function asyncWithFailingWrites(broker: StompTestBroker): Promise<AsyncStomp> {
+  const b = new Breakable(broker.connector);
+  const client = new AsyncStomp("tcp://test:1", { ...options(b), reconnect: false });
+  await client.connect();
+  b.failWrites = true;
+  return client;
+}
+
 Deno.test("async disconnect() on a connection whose writes just failed: rejects, no unhandled rejection", async () => {
   await using broker = new StompTestBroker();
   await noUnhandledRejection(async () => {
-    const b = new Breakable(broker.connector);
-    const client = new AsyncStomp("tcp://test:1", { ...options(b), reconnect: false });
-    await client.connect();
-    b.failWrites = true;
+    const client = await asyncWithFailingWrites(broker);
     const error = await client.disconnect({ receipt: true }).catch((e) => e);
     assert.ok(error instanceof StompConnectionError, String(error));
     await assert.rejects(client.disconnected, StompConnectionError);
@@ -164,10 +170,7 @@ Deno.test("a connection that opens after its timeout and then fails to close: no
 Deno.test("async send(): a failing write ends the connection; fire-and-forget sends leave no unhandled rejection", async () => {
   await using broker = new StompTestBroker();
   await noUnhandledRejection(async () => {
-    const b = new Breakable(broker.connector);
-    const client = new AsyncStomp("tcp://test:1", { ...options(b), reconnect: false });
-    await client.connect();
-    b.failWrites = true;
+    const client = await asyncWithFailingWrites(broker);
     for (let i = 0; i < 100; i++) client.send("/queue/ff", `m${i}`);
     await assert.rejects(client.send("/queue/ff", "awaited"), StompConnectionError);
     // The failed write is the connection's end: no waiting for a heart-beat timeout.
