@@ -26,6 +26,14 @@ export interface ByteSink {
   data(bytes: Uint8Array): void;
   /** The connection ended (`error` undefined: a clean EOF or our own close). */
   end(error?: StompError): void;
+  /**
+   * Where the next bytes may be read straight to: the unfilled rest of the body being read (its
+   * content-length known), or undefined. A connector that can read into a given buffer reads
+   * there instead of into its own, and reports the bytes with {@link ByteSink.filled}.
+   */
+  room?(): Uint8Array | undefined;
+  /** `n` bytes were read into the start of the view {@link ByteSink.room} returned. */
+  filled?(n: number): void;
 }
 
 /**

@@ -118,6 +118,13 @@ export class StompChannel {
             connection.close().catch(() => {});
           }
         },
+        room: () => done ? undefined : this.parser.bodyRoom(),
+        filled: (n) => {
+          if (done) return;
+          handlers.alive?.();
+          // No frame completes here: its NUL comes through data().
+          this.parser.bodyFilled(n);
+        },
         end: (error) => {
           if (done) return;
           done = true;

@@ -45,6 +45,12 @@ const SPARE_CHUNKS = 16;
 /** See FrameWriter's #schedule. */
 const QUIET_TURNS = 2;
 const MAX_TURNS = 256;
+/**
+ * A body this large is written as it is (one more write) instead of copied into the chunk: it
+ * would fill a chunk of its own anyway, so the copy would buy no batching, and a write op costs
+ * about what copying 64 KiB does. The copy of a 1 MiB body was the sender's largest garbage.
+ */
+export const LARGE_BODY_BYTES = CHUNK_BYTES;
 
 /** Writes `head` as UTF-8 at `at`; returns the end. ASCII (the usual header) without a call out. */
 function encodeHead(head: string, buffer: Uint8Array, at: number): number {
@@ -76,6 +82,9 @@ function resolvers(): PromiseWithResolversLike {
  * On a byte stream each frame is encoded into the batch's buffer when it is queued (header block
  * escaped, body copied once), and every frame of a batch shares one promise: per frame there is
  * no queue entry, no promise and no closure, which is what a publish loop of small messages costs.
+ * A body of {@link LARGE_BODY_BYTES} or more is not copied: the connection is handed the very body
+ * array, between the chunk holding its header block and the one holding its NUL, so its bytes must
+ * not change until the write resolved.
  *
  * @example
  * ```ts
@@ -142,8 +151,9 @@ export class FrameWriter {
       return Promise.reject(error);
     }
     const batch = this.#current();
+    const large = body.length >= LARGE_BODY_BYTES;
     // UTF-8 takes at most 3 bytes per UTF-16 unit: a safe bound before encoding.
-    const need = head.length * 3 + body.length + 1;
+    const need = head.length * 3 + (large ? 0 : body.length) + 1;
     let buffer = batch.buffer, at = batch.length;
     if (at + need > buffer.length) {
       // Full chunks are written as they are (in order, one write each): nothing is copied twice.
@@ -161,7 +171,12 @@ export class FrameWriter {
       at = 0;
     }
     at = encodeHead(head, buffer, at);
-    if (body.length > 0) {
+    if (large) {
+      // Written as it is, between the chunk so far and the rest of the chunk (where its NUL goes).
+      batch.frames.push(buffer.subarray(0, at), body);
+      buffer = batch.buffer = buffer.subarray(at);
+      at = 0;
+    } else if (body.length > 0) {
       if (body.length > 64) buffer.set(body, at);
       else for (let i = 0; i < body.length; i++) buffer[at + i] = body[i];
       at += body.length;

@@ -139,6 +139,42 @@ export class StompParser {
   }
 
   /**
+   * Where the body being read wants its next bytes, for a reader that can read straight into a
+   * buffer (`conn.read(view)`): the unfilled rest of a body whose content-length is known, or
+   * `undefined` when the parser is not in such a body. Bytes written there must be reported with
+   * {@link StompParser.bodyFilled} before the next {@link StompParser.add}; the view is the body
+   * the frame will carry, so this is how its bytes cost no copy.
+   *
+   * @example
+   * ```ts
+   * import { StompParser } from "./parser.ts";
+   * const parser = new StompParser("1.2");
+   * parser.add(new TextEncoder().encode("MESSAGE\ncontent-length:3\n\n"));
+   * const room = parser.bodyRoom()!; // 3 bytes
+   * room.set([1, 2, 3]);
+   * parser.bodyFilled(3);
+   * parser.add(new Uint8Array([0]));
+   * console.log(parser.get()?.body); // Uint8Array [1, 2, 3]
+   * ```
+   */
+  bodyRoom(): Uint8Array | undefined {
+    if (this.#state !== BODY_LENGTH || this.#filled === this.#body.length) return undefined;
+    return this.#body.subarray(this.#filled);
+  }
+
+  /**
+   * Records that the first `n` bytes of the view {@link StompParser.bodyRoom} returned were
+   * filled. Throws a RangeError when there is no such body or `n` exceeds what it still wants.
+   */
+  bodyFilled(n: number): void {
+    const need = this.#state === BODY_LENGTH ? this.#body.length - this.#filled : 0;
+    if (!Number.isInteger(n) || n < 0 || n > need) {
+      throw new RangeError(`bodyFilled(${n}): the body being read wants ${need} more bytes`);
+    }
+    this.#filled += n;
+  }
+
+  /**
    * Parses a chunk. Throws {@link StompFrameError} for the bad frames in it (after queueing
    * every good frame of the chunk); the parser stays usable.
    */
