@@ -6,7 +6,6 @@
  */
 
 import assert from "node:assert/strict";
-import * as net from "node:net";
 import { deadline } from "../src/connection/wait.ts";
 import { StompChannel } from "../src/connection/channel.ts";
 import type { StompConnection } from "../src/connection/transport.ts";
