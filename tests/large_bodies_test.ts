@@ -15,6 +15,8 @@ import { nodeConnector } from "../src/connection/connectors/node.ts";
 import { StompFrame, StompHeartBeat } from "../src/protocol/frame.ts";
 import { StompParser } from "../src/protocol/parser.ts";
 import { cat, random, wire } from "./helpers/frame_gen.ts";
+import { connect } from "../mod.ts";
+import { StompTestBroker } from "../src/testing/mod.ts";
 
 /** Around every threshold: the pool's, the writer's chunk and large body, the direct read. */
 const SIZES = [
@@ -305,5 +307,33 @@ Deno.test("writer: frames of every size class, queued in seeded turns, come out 
     await Promise.all(pending);
     assert.ok(equalBytes(cat(conn.copies), cat(expected)), `seed ${seed}: the wire differs`);
     assert.equal(conn.maxInFlight, 1, `seed ${seed}: one write in flight`);
+  }
+});
+
+// ---- both paths at once: a client sends every size class to the test broker and reads it back ----
+
+Deno.test("client: every size class sent and received through the test broker over TCP is byte-identical", async () => {
+  const broker = new StompTestBroker({ users: { guest: "guest" } });
+  try {
+    const { uri } = await broker.listen();
+    const client = await connect(uri, { login: "guest", passcode: "guest", connector: denoConnector });
+    try {
+      const next = random(400);
+      const bodies = SIZES.map((size) => randomBody(size, next, true));
+      const sub = await client.subscribe("/queue/large", {}, { ack: "client-individual" });
+      // Not awaited one by one: the large and small frames of one turn share a batch.
+      await Promise.all(bodies.map((body, i) => client.send("/queue/large", body, { "x-seq": String(i) })));
+      let i = 0;
+      for await (const msg of sub) {
+        assert.equal(msg.headers["x-seq"], String(i));
+        assert.ok(equalBytes(msg.body, bodies[i]), `body ${i} (${bodies[i].length} bytes)`);
+        await msg.ack();
+        if (++i === bodies.length) break;
+      }
+    } finally {
+      await client.disconnect({ timeout: 5000 }).finally(() => client.close());
+    }
+  } finally {
+    await broker.close();
   }
 });

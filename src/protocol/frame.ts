@@ -35,7 +35,9 @@ export type StompHeadersInit =
   | ReadonlyArray<readonly [string, string]>;
 
 /**
- * A frame body as given: bytes (kept, not copied) or a string (UTF-8 encoded).
+ * A frame body as given: bytes (kept, not copied) or a string (UTF-8 encoded). Bytes are the
+ * frame's own: a large body (64 KiB or more) is written to the socket as it is, so change no byte
+ * of it until its send resolved (a loop that refills one buffer must await each send).
  *
  * @example
  * ```ts
