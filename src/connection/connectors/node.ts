@@ -19,7 +19,7 @@ import {
   settleWithin,
   tlsError,
 } from "./common.ts";
-import { LISTEN, type ListeningConnection } from "../byte_sink.ts";
+import { type ByteSink, LISTEN, type ListeningConnection } from "../byte_sink.ts";
 import { describeTlsSocket } from "./node_tls.ts";
 
 const TLS_RANK: Readonly<Record<string, number>> = { "TLSv1": 0, "TLSv1.1": 1, "TLSv1.2": 2, "TLSv1.3": 3 };
@@ -49,6 +49,7 @@ export const nodeConnector: StompConnector = (broker, options): Promise<StompCon
   }
   return openWithin(uri, options, async (giveUp) => {
     let socket: net.Socket;
+    let reads: DirectReads | undefined;
     if (broker.protocol === "ssl") {
       const options_ = options.tls ?? {};
       const name = options_.hostname ?? broker.host;
@@ -68,10 +69,11 @@ export const nodeConnector: StompConnector = (broker, options): Promise<StompCon
         rejectUnauthorized: !options_.insecure,
       });
     } else {
-      socket = net.connect({ host: broker.host, port: broker.port });
+      reads = new DirectReads();
+      socket = net.connect({ host: broker.host, port: broker.port, onread: reads.onread });
     }
     // Listeners first: an 'error' emitted while nothing listens would be thrown at the process.
-    const connection = nodeConnection(socket, uri, broker.protocol === "ssl");
+    const connection = nodeConnection(socket, uri, broker.protocol === "ssl", reads);
     const abandon = () => socket.destroy();
     giveUp.addEventListener("abort", abandon);
     try {
@@ -101,6 +103,41 @@ export const nodeConnector: StompConnector = (broker, options): Promise<StompCon
   });
 };
 
+/** Bytes per read into our own buffer (Node's own reads allocate 64 KiB each). */
+const READ_BYTES = 64 * 1024;
+/** As in the Deno connector: the rest of a body this long is read into the body itself. */
+const DIRECT_READ_BYTES = READ_BYTES;
+
+/**
+ * Reads into buffers of ours (`onread`, plain TCP: Node's TLS sockets ignore it): one reused
+ * buffer, or the rest of a large body of known length, so a body costs no copy and a read no
+ * allocation. Node asks for the next buffer right after each callback, once the parser took the
+ * chunk, so the body's room is current. Without a listening sink (someone reads `readable`, or
+ * nothing reads yet) each chunk is copied, since the buffer is reused.
+ */
+class DirectReads {
+  readonly #buffer = new Uint8Array(READ_BYTES);
+  #room: Uint8Array | undefined;
+  /** The channel's sink, once it listens. */
+  sink: ByteSink | undefined;
+  /** Where chunks go without a sink (copies). */
+  fallback: (bytes: Uint8Array) => void = () => {};
+  readonly onread = {
+    buffer: (): Uint8Array => {
+      const sink = this.sink, room = sink?.filled ? sink.room?.() : undefined;
+      this.#room = room !== undefined && room.length >= DIRECT_READ_BYTES ? room : undefined;
+      return this.#room ?? this.#buffer;
+    },
+    // Never false: that would pause the socket, which stays flowing (see channel.ts).
+    callback: (n: number, buf: Uint8Array): boolean => {
+      if (buf === this.#room) this.sink!.filled!(n);
+      else if (this.sink) this.sink.data(buf.subarray(0, n));
+      else this.fallback(buf.slice(0, n));
+      return true;
+    },
+  };
+}
+
 /**
  * An open Node socket as a {@link StompConnection} (also used by the test broker's Node listener for
  * the sockets it accepts).
@@ -113,7 +150,12 @@ export const nodeConnector: StompConnector = (broker, options): Promise<StompCon
  * socket.once("connect", () => nodeConnection(socket, "tcp://127.0.0.1:61613").close());
  * ```
  */
-export function nodeConnection(socket: net.Socket, uri: string, tls = false): ListeningConnection {
+export function nodeConnection(
+  socket: net.Socket,
+  uri: string,
+  tls = false,
+  reads?: DirectReads,
+): ListeningConnection {
   let closing = false;
   let received = false;
   socket.setNoDelay(true);
@@ -123,11 +165,13 @@ export function nodeConnection(socket: net.Socket, uri: string, tls = false): Li
     socket.destroy();
   });
   // Flowing mode for good: the socket is never paused, whatever the reader does (see channel.ts).
+  // Without `onread` (TLS, an accepted socket, a runtime that ignores it) chunks come as 'data'.
   socket.on("data", (chunk: Uint8Array) => {
     // A plain view: Buffer's slice() shares memory where Uint8Array's copies.
     received = true;
     stream.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
   });
+  if (reads) reads.fallback = (bytes) => stream.push(bytes);
   socket.on("end", () => stream.end());
   socket.on(
     "error",
@@ -147,7 +191,10 @@ export function nodeConnection(socket: net.Socket, uri: string, tls = false): Li
     get readable() {
       return stream.readable;
     },
-    [LISTEN]: stream[LISTEN],
+    [LISTEN](sink: ByteSink) {
+      stream[LISTEN](sink);
+      if (reads) reads.sink = sink;
+    },
     messageFramed: false,
     info: uri,
     write(bytes: Uint8Array): Promise<void> {
