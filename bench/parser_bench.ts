@@ -6,7 +6,7 @@
  * @module
  */
 
-import { runCopyOnce, runFloor, runStompest, runStompJs, workloads } from "./workloads.ts";
+import { runCopyOnce, runFloor, runStompest, runStompestDirect, runStompJs, workloads } from "./workloads.ts";
 
 for (const w of workloads()) {
   const big = w.bytes > 100 * 1024 * 1024;
@@ -14,5 +14,8 @@ for (const w of workloads()) {
   Deno.bench({ ...opts, name: `floor indexOf(0) ${w.name}`, baseline: true, fn: () => void runFloor(w) });
   Deno.bench({ ...opts, name: `stompest ${w.name}`, fn: () => void runStompest(w) });
   if (!big) Deno.bench({ ...opts, name: `@stomp/stompjs ${w.name}`, fn: () => void runStompJs(w) });
-  else Deno.bench({ ...opts, name: `copy-once bound ${w.name}`, fn: () => void runCopyOnce(w) });
+  else {
+    Deno.bench({ ...opts, name: `copy-once bound ${w.name}`, fn: () => void runCopyOnce(w) });
+    Deno.bench({ ...opts, name: `stompest direct reads ${w.name}`, fn: () => void runStompestDirect(w) });
+  }
 }
