@@ -271,6 +271,29 @@ for (const [name, connector] of [["deno", denoConnector], ["node", nodeConnector
   });
 }
 
+Deno.test("node connector: chunks queued in `readable` are copies of the reused read buffer", async () => {
+  const next = random(250);
+  const { bytes } = stream(next, 12);
+  const server = serve(bytes, next);
+  const connection = await nodeConnector({ protocol: "tcp", host: "127.0.0.1", port: server.port }, {
+    connectTimeout: 5000,
+  });
+  try {
+    // Nothing reads until the server is done: the chunks wait in the stream's queue meanwhile.
+    await deadline(server.done, WAIT, "the server");
+    const chunks: Uint8Array[] = [];
+    const reader = connection.readable.getReader();
+    for (;;) {
+      const { value, done } = await deadline(reader.read(), WAIT, "a chunk");
+      if (done) break;
+      chunks.push(value);
+    }
+    assert.ok(equalBytes(cat(chunks), bytes), "the bytes read differ from the bytes sent");
+  } finally {
+    await connection.close();
+  }
+});
+
 // ---- the write path ----------------------------------------------------------------------------
 
 /** Records what each write was given (the array itself and a copy) and settles it a turn later. */
