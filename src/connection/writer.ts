@@ -46,6 +46,12 @@ const SPARE_CHUNKS = 16;
 const QUIET_TURNS = 2;
 const MAX_TURNS = 256;
 /**
+ * Turns are taken with `then` on a settled promise, not `queueMicrotask`: under Node each
+ * `queueMicrotask` call builds an AsyncResource (async_hooks), which a frame written alone paid
+ * three times over.
+ */
+const RESOLVED = Promise.resolve();
+/**
  * A body this large is written as it is (one more write) instead of copied into the chunk: it
  * would fill a chunk of its own anyway, so the copy would buy no batching, and a write op costs
  * about what copying 64 KiB does. The copy of a 1 MiB body was the sender's largest garbage.
@@ -232,10 +238,10 @@ export class FrameWriter {
         seen = this.#queued;
         quiet = 0;
       } else quiet++;
-      if (quiet < QUIET_TURNS && ++turns < MAX_TURNS) queueMicrotask(tick);
+      if (quiet < QUIET_TURNS && ++turns < MAX_TURNS) RESOLVED.then(tick);
       else this.#flush();
     };
-    queueMicrotask(tick);
+    RESOLVED.then(tick);
   }
 
   async #flush(): Promise<void> {
