@@ -160,7 +160,9 @@ function cell(row: Record<string, Result>, name: ClientName, scenario: string): 
   // What the client adds per message beyond the raw socket's own cost (body generation, checks,
   // syscalls and the runtime's I/O threads are paid by both).
   const over = raw && !raw.error && name !== `raw-${CLIENTS[name].runtime}`
-    ? ` (+${(r.cpuUsPerMsg - raw.cpuUsPerMsg).toFixed(1)})`
+    ? ` (${r.cpuUsPerMsg < raw.cpuUsPerMsg ? "−" : "+"}${
+      Math.abs(r.cpuUsPerMsg - raw.cpuUsPerMsg).toFixed(1)
+    })`
     : "";
   const rss = r.rssMiB !== undefined && scenario === "through-1mib" ? `, +${Math.round(r.rssMiB)} MiB` : "";
   return `${Math.round(r.msgPerS).toLocaleString("en")}/s${x}, ${r.cpuUsPerMsg.toFixed(1)} µs${over}${rss}`;
