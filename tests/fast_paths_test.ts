@@ -2,7 +2,7 @@
 // bytes in order, the one-pass SEND builder orders headers as the per-header rules did, and bytes
 // pushed straight from a connector reach the parser (early ones too) and end the channel once.
 import assert from "node:assert/strict";
-import { StompConnectionError } from "../src/errors.ts";
+import { StompConnectionError, StompFrameError } from "../src/errors.ts";
 import { StompFrame, StompHeartBeat } from "../src/protocol/frame.ts";
 import * as commands from "../src/protocol/commands.ts";
 import type { StompConnection } from "../src/connection/transport.ts";
@@ -64,6 +64,75 @@ Deno.test("writer: seeded batches across chunk boundaries are every frame's byte
     const frames = Array.from({ length: 400 }, () => randomFrame(next));
     await Promise.all(frames.map((f) => writer.write(f)));
     assert.deepEqual(concat(writes), concat(frames.map((f) => f.toBytes())), `seed ${seed}`);
+  }
+});
+
+Deno.test("writer: a frame that cannot be written rejects in a seeded burst and leaves no byte behind", async () => {
+  for (const seed of [21, 22, 23]) {
+    const next = random(seed);
+    const { connection, writes } = recorder(true);
+    const writer = new FrameWriter(connection);
+    const good: Uint8Array[] = [];
+    const results: Promise<unknown>[] = [];
+    let bad = 0;
+    for (let i = 0; i < 1500; i++) {
+      if (next() < 0.05) {
+        // A NUL in a header would end the frame early: refused, whichever chunk it would start.
+        bad++;
+        const frame = new StompFrame(
+          "SEND",
+          [["destination", "/q"], ["x", "a\0b".repeat(1 + i % 50)]],
+          "x",
+          "1.2",
+        );
+        results.push(
+          writer.write(frame).then(
+            () => assert.fail("written"),
+            (e) => assert.ok(e instanceof StompFrameError),
+          ),
+        );
+      } else {
+        const frame = randomFrame(next);
+        good.push(frame.toBytes());
+        results.push(writer.write(frame));
+      }
+    }
+    await Promise.all(results);
+    assert.ok(bad > 0);
+    assert.deepEqual(concat(writes), concat(good), `seed ${seed}`);
+  }
+});
+
+Deno.test("writer: a connection with writev gets each batch of several chunks in one gathered write", async () => {
+  for (const seed of [11, 12, 13]) {
+    const next = random(seed);
+    const calls: { kind: "write" | "writev"; bytes: Uint8Array }[] = [];
+    const connection: StompConnection = {
+      readable: new ReadableStream(),
+      messageFramed: false,
+      info: "fake://writev",
+      write(bytes) {
+        calls.push({ kind: "write", bytes: bytes.slice() });
+        return Promise.resolve();
+      },
+      writev(chunks) {
+        calls.push({ kind: "writev", bytes: concat(chunks.map((c) => c.slice())) });
+        return Promise.resolve();
+      },
+      close: () => Promise.resolve(),
+    };
+    const writer = new FrameWriter(connection);
+    const expected: Uint8Array[] = [];
+    for (let burst = 0; burst < 6; burst++) {
+      const frames = Array.from({ length: 200 + Math.floor(next() * 800) }, () => randomFrame(next));
+      expected.push(...frames.map((f) => f.toBytes()));
+      const before = calls.length;
+      await Promise.all(frames.map((f) => writer.write(f)));
+      // One burst, one batch: a single call, gathered when it spans several chunks.
+      assert.equal(calls.length, before + 1, `seed ${seed}: one call per batch`);
+    }
+    assert.ok(calls.some((c) => c.kind === "writev"), `seed ${seed}: batches of several chunks use writev`);
+    assert.deepEqual(concat(calls.map((c) => c.bytes)), concat(expected), `seed ${seed}`);
   }
 });
 

@@ -120,6 +120,12 @@ export interface StompConnection {
    * connection that keeps them longer, e.g. queued for a peer, copies them.
    */
   write(bytes: Uint8Array): Promise<void>;
+  /**
+   * Optional: sends several chunks in order as one gathered write where the runtime has one
+   * (Node: a corked socket, one writev); resolves once the runtime took them all, as
+   * {@link StompConnection.write} does. Without it the writer writes the chunks one by one.
+   */
+  writev?(chunks: readonly Uint8Array[]): Promise<void>;
   /** Closes both directions; safe to call more than once. */
   close(): Promise<void>;
   /** True when each write is delivered as one message (WebSocket): one frame per write. */

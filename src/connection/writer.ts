@@ -7,7 +7,7 @@
 import { StompConnectionError } from "../errors.ts";
 import { StompFrame, type StompHeartBeat } from "../protocol/frame.ts";
 import { allocate } from "../protocol/pool.ts";
-import { frameHead } from "../protocol/wire.ts";
+import { headBound, writeFrameHead } from "../protocol/wire.ts";
 import type { StompConnection } from "./transport.ts";
 
 const EMPTY = new Uint8Array(0);
@@ -32,7 +32,6 @@ interface PromiseWithResolversLike {
   readonly reject: (error: StompConnectionError) => void;
 }
 
-const encoder = new TextEncoder();
 /** A batch is encoded into chunks of this size (or one the size of a larger frame). */
 const CHUNK_BYTES = 64 * 1024;
 const FIRST_CHUNK_BYTES = 1024;
@@ -57,17 +56,6 @@ const RESOLVED = Promise.resolve();
  * about what copying 64 KiB does. The copy of a 1 MiB body was the sender's largest garbage.
  */
 export const LARGE_BODY_BYTES = CHUNK_BYTES;
-
-/** Writes `head` as UTF-8 at `at`; returns the end. ASCII (the usual header) without a call out. */
-function encodeHead(head: string, buffer: Uint8Array, at: number): number {
-  const n = head.length;
-  for (let i = 0; i < n; i++) {
-    const c = head.charCodeAt(i);
-    if (c >= 0x80) return at - i + encoder.encodeInto(head, buffer.subarray(at - i)).written;
-    buffer[at++] = c;
-  }
-  return at;
-}
 
 function resolvers(): PromiseWithResolversLike {
   let resolve!: () => void, reject!: (error: StompConnectionError) => void;
@@ -144,22 +132,21 @@ export class FrameWriter {
       batch.perFrame.push(one);
       return one.promise;
     }
-    let head: string, body: Uint8Array, nul: boolean;
-    try {
-      if (frame instanceof StompFrame) {
-        // Checked and escaped now, so a frame that cannot be written rejects here, unqueued.
-        head = frameHead(frame.command, frame.rawHeaders, frame.body.length, frame.version);
-        body = frame.body, nul = true;
-      } else {
-        head = "", body = frame.toBytes(), nul = false;
-      }
-    } catch (error) {
-      return Promise.reject(error);
+    // A frame's header block is checked, escaped and encoded straight into the chunk (no header
+    // string: under Node flattening the concatenated one cost as much as the rest of the write);
+    // a frame that cannot be written rejects with nothing queued.
+    let body: Uint8Array, headRoom: number;
+    const stomp = frame instanceof StompFrame ? frame : undefined;
+    if (stomp) {
+      body = stomp.body;
+      headRoom = headBound(stomp.command, stomp.rawHeaders);
+    } else {
+      body = (frame as StompHeartBeat).toBytes();
+      headRoom = 0;
     }
     const batch = this.#current();
     const large = body.length >= LARGE_BODY_BYTES;
-    // UTF-8 takes at most 3 bytes per UTF-16 unit: a safe bound before encoding.
-    const need = head.length * 3 + (large ? 0 : body.length) + 1;
+    const need = headRoom + (large ? 0 : body.length) + 1;
     let buffer = batch.buffer, at = batch.length;
     if (at + need > buffer.length) {
       // Full chunks are written as they are (in order, one write each): nothing is copied twice.
@@ -174,9 +161,16 @@ export class FrameWriter {
         buffer = allocate(need);
       }
       batch.buffer = buffer;
-      at = 0;
+      batch.length = at = 0;
     }
-    at = encodeHead(head, buffer, at);
+    if (stomp) {
+      try {
+        at = writeFrameHead(stomp.command, stomp.rawHeaders, body.length, stomp.version, buffer, at);
+      } catch (error) {
+        // Bytes past batch.length are not part of the batch: the next frame writes over them.
+        return Promise.reject(error);
+      }
+    }
     if (large) {
       // Written as it is, between the chunk so far and the rest of the chunk (where its NUL goes).
       batch.frames.push(buffer.subarray(0, at), body);
@@ -187,7 +181,7 @@ export class FrameWriter {
       else for (let i = 0; i < body.length; i++) buffer[at + i] = body[i];
       at += body.length;
     }
-    if (nul) buffer[at++] = 0;
+    if (stomp) buffer[at++] = 0;
     batch.length = at;
     return batch.done;
   }
@@ -257,8 +251,17 @@ export class FrameWriter {
             batch.perFrame[written++].resolve();
           }
         } else {
-          for (const bytes of batch.frames) await connection.write(bytes);
-          await connection.write(batch.buffer.subarray(0, batch.length));
+          const rest = batch.buffer.subarray(0, batch.length);
+          if (batch.frames.length === 0 && rest.length === 0) {
+            // Only a frame that could not be written was queued in this turn: nothing to send.
+          } else if (batch.frames.length > 0 && connection.writev) {
+            // Full chunks and large bodies with the chunk being filled: one gathered write.
+            batch.frames.push(rest);
+            await connection.writev(batch.frames);
+          } else {
+            for (const bytes of batch.frames) await connection.write(bytes);
+            await connection.write(rest);
+          }
           const spare = this.#spare;
           for (const chunk of batch.chunks) if (spare.length < SPARE_CHUNKS) spare.push(chunk);
         }

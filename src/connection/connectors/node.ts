@@ -187,6 +187,23 @@ export function nodeConnection(
   );
   socket.on("close", () => stream.end());
   const gone = () => new StompConnectionError(`${uri}: connection closed`);
+  // Several chunks corked into one gathered write (writev); resolves on the last one's callback.
+  const writeAll = (chunks: readonly Uint8Array[]): Promise<void> => {
+    if (closing || socket.destroyed || !socket.writable) return Promise.reject(gone());
+    return new Promise((resolve, reject) => {
+      const last = chunks.length - 1;
+      if (last > 0) socket.cork();
+      for (let i = 0; i < last; i++) socket.write(chunks[i]);
+      socket.write(chunks[last], (error) => {
+        if (error) return reject(connectionError(uri, "write failed", error));
+        // 'drain' is emitted before write callbacks run: still needing it means more is queued.
+        // These bytes are out either way; a close while waiting fails the next write instead.
+        if (!socket.writableNeedDrain) resolve();
+        else firstEvent(socket, ["drain", "close"]).then(() => resolve());
+      });
+      if (last > 0) socket.uncork();
+    });
+  };
   return {
     get readable() {
       return stream.readable;
@@ -198,17 +215,9 @@ export function nodeConnection(
     messageFramed: false,
     info: uri,
     write(bytes: Uint8Array): Promise<void> {
-      if (closing || socket.destroyed || !socket.writable) return Promise.reject(gone());
-      return new Promise((resolve, reject) => {
-        socket.write(bytes, (error) => {
-          if (error) return reject(connectionError(uri, "write failed", error));
-          // 'drain' is emitted before write callbacks run: still needing it means more is queued.
-          // These bytes are out either way; a close while waiting fails the next write instead.
-          if (!socket.writableNeedDrain) resolve();
-          else firstEvent(socket, ["drain", "close"]).then(() => resolve());
-        });
-      });
+      return writeAll([bytes]);
     },
+    writev: writeAll,
     close(): Promise<void> {
       closing = true;
       if (socket.destroyed) return Promise.resolve();
