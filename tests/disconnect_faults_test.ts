@@ -189,3 +189,30 @@ Deno.test("async send(): a failing write ends the connection; fire-and-forget se
   await assert.rejects(sent, StompProtocolError);
   await client.disconnect();
 });
+
+/** A message delivered to a client-individual subscription of an async client over `b`. */
+async function oneMessage(broker: StompTestBroker) {
+  const b = new Breakable(broker.connector);
+  const client = new AsyncStomp("tcp://test:1", { ...options(b), reconnect: false });
+  await client.connect();
+  const sub = await client.subscribe("/queue/acked", {}, { ack: "client-individual" });
+  await client.send("/queue/acked", "m", {}, { receipt: true });
+  const { value: msg } = await sub[Symbol.asyncIterator]().next();
+  return { b, client, msg: msg! };
+}
+
+Deno.test("async ack() whose write fails resolves (the broker redelivers); with a receipt it rejects", async () => {
+  await using broker = new StompTestBroker();
+  await noUnhandledRejection(async () => {
+    const plain = await oneMessage(broker);
+    plain.b.failWrites = true;
+    await plain.msg.ack(); // resolves: the loss is the client's, reported as its end
+    await assert.rejects(plain.client.disconnected, StompConnectionError);
+    await plain.client.close();
+
+    const receipted = await oneMessage(broker);
+    receipted.b.failWrites = true;
+    await assert.rejects(receipted.msg.ack({ receipt: true, timeout: 5000 }), StompConnectionError);
+    await receipted.client.close();
+  });
+});

@@ -465,6 +465,8 @@ export class AsyncStomp {
   #settleFrame(kind: "ack" | "nack", message: StompFrame, options: StompAckCallOptions): Promise<void> {
     try {
       const { frame, receipt } = settleFrame(this.session, kind, message, options);
+      // Without a receipt a lost connection is no failure: the broker redelivers the message.
+      if (receipt === undefined) return this.#lifecycle.settle(frame);
       return this.#write(frame, receipt, options);
     } catch (error) {
       return Promise.reject(error);

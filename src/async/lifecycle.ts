@@ -90,6 +90,8 @@ export class ClientLifecycle {
   /** The writer's last promise and what `send` made of it (shared by a batch's frames). */
   #written?: Promise<void>;
   #sent?: Promise<void>;
+  /** `#sent`, resolved instead of rejected (see settle). */
+  #sentOrLost?: Promise<void>;
   #connectOptions: StompClientConnectOptions = {};
   #disconnected = new Deferred<void>();
   #beater?: HeartBeater;
@@ -335,7 +337,18 @@ export class ClientLifecycle {
     // Shared by every frame of the batch and handed out as it is (a fire-and-forget send keeps
     // nothing alive per message): a failure is reported to those who await it and as the lost
     // connection, never as an unhandled rejection.
-    sent.catch(() => {});
+    this.#sentOrLost = sent.catch(() => {});
     return sent;
+  }
+
+  /**
+   * As {@link ClientLifecycle.send}, but resolved when the connection is gone or is lost before
+   * the frame is out: for an ACK or NACK without a receipt, whose message the broker redelivers
+   * then, so there is nothing left to settle (as after a reconnect). Shared per batch, as `send`.
+   */
+  settle(frame: StompFrame): Promise<void> {
+    if (!this.#channel || this.#state === "closed") return Promise.resolve();
+    const sent = this.send(frame);
+    return sent === this.#sent ? this.#sentOrLost! : sent.catch(() => {});
   }
 }

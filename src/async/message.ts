@@ -74,9 +74,11 @@ export function markSettled(message: StompMessage): boolean {
 }
 
 /**
- * A received MESSAGE. `ack()`/`nack()` settle it on the connection it arrived on; after a
- * reconnect they do nothing, because the broker redelivers what was not acknowledged before the
- * connection was lost. Settling twice does nothing the second time.
+ * A received MESSAGE. `ack()`/`nack()` settle it on the connection it arrived on and resolve once
+ * the frame is written; when that connection is gone, or is lost before the frame is out, they
+ * resolve all the same, because the broker redelivers what was not acknowledged (the loss is the
+ * client's `disconnected` event). Only `{ receipt: true }` waits for the broker's confirmation and
+ * rejects when the connection is lost first. Settling twice does nothing the second time.
  *
  * @example
  * ```ts ignore
