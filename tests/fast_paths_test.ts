@@ -56,6 +56,28 @@ function recorder(autoResolve: boolean) {
   return { connection, writes, pending };
 }
 
+/**
+ * Writes `bursts` seeded bursts of `min` to `min + spread` frames, each burst not awaited frame by
+ * frame (as a publish loop sends: several chunks per batch); returns every frame's bytes in order.
+ */
+async function writeBursts(
+  writer: FrameWriter,
+  next: () => number,
+  bursts: number,
+  min: number,
+  spread: number,
+  afterEach?: () => void,
+): Promise<Uint8Array[]> {
+  const expected: Uint8Array[] = [];
+  for (let burst = 0; burst < bursts; burst++) {
+    const frames = Array.from({ length: min + Math.floor(next() * spread) }, () => randomFrame(next));
+    expected.push(...frames.map((f) => f.toBytes()));
+    await Promise.all(frames.map((f) => writer.write(f)));
+    afterEach?.();
+  }
+  return expected;
+}
+
 Deno.test("writer: seeded batches across chunk boundaries are every frame's bytes, in order", async () => {
   for (const seed of [1, 2, 3, 4, 5]) {
     const next = random(seed);
@@ -121,16 +143,12 @@ Deno.test("writer: a connection with writev gets each batch of several chunks in
       },
       close: () => Promise.resolve(),
     };
-    const writer = new FrameWriter(connection);
-    const expected: Uint8Array[] = [];
-    for (let burst = 0; burst < 6; burst++) {
-      const frames = Array.from({ length: 200 + Math.floor(next() * 800) }, () => randomFrame(next));
-      expected.push(...frames.map((f) => f.toBytes()));
-      const before = calls.length;
-      await Promise.all(frames.map((f) => writer.write(f)));
+    let before = 0;
+    const expected = await writeBursts(new FrameWriter(connection), next, 6, 200, 800, () => {
       // One burst, one batch: a single call, gathered when it spans several chunks.
       assert.equal(calls.length, before + 1, `seed ${seed}: one call per batch`);
-    }
+      before = calls.length;
+    });
     assert.ok(calls.some((c) => c.kind === "writev"), `seed ${seed}: batches of several chunks use writev`);
     assert.deepEqual(concat(calls.map((c) => c.bytes)), concat(expected), `seed ${seed}`);
   }
@@ -176,14 +194,7 @@ Deno.test("writer: chunks are refilled only after their write resolved, and seed
       },
       close: () => Promise.resolve(),
     };
-    const writer = new FrameWriter(connection);
-    const expected: Uint8Array[] = [];
-    for (let burst = 0; burst < 12; burst++) {
-      // A burst nobody awaits frame by frame, as a publish loop sends: several chunks per batch.
-      const frames = Array.from({ length: 300 + Math.floor(next() * 600) }, () => randomFrame(next));
-      expected.push(...frames.map((f) => f.toBytes()));
-      await Promise.all(frames.map((f) => writer.write(f)));
-    }
+    const expected = await writeBursts(new FrameWriter(connection), next, 12, 300, 600);
     assert.deepEqual(concat(held.map((h) => h.copy)), concat(expected), `seed ${seed}`);
     assert.ok(reused > 0, `seed ${seed}: written chunks are refilled by later batches`);
   }
