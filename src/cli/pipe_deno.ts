@@ -92,7 +92,8 @@ export class PipeWatcher {
     for (let pause = 25;; pause = Math.min(pause * 2, MAX_PAUSE_US)) {
       // Empty first: a reader that took the line and then exited (head) did read it.
       if (this.#unread() <= 0) return true;
-      if (this.#readerGone()) return false;
+      // Gone since the look above, maybe after taking the line: what is still unread now is final.
+      if (this.#readerGone()) return this.#unread() <= 0;
       await this.#lib.symbols.usleep(pause);
     }
   }
