@@ -64,6 +64,11 @@ function encodeHeaderText(
   return codec.escapeRe ? text.replace(codec.escapeRe, (c) => codec.escapes[c]) : text;
 }
 
+/** `text` as written: as it is unless it holds a character to escape or refuse (the usual case). */
+function headerText(text: string, name: string | undefined, codec: HeaderCodec, command: string): string {
+  return codec.needsWork.test(text) ? encodeHeaderText(text, name, codec, command) : text;
+}
+
 const BAD_COMMAND = /[\r\n\0:]/;
 
 /**
@@ -84,12 +89,11 @@ export function frameHead(
   version: StompVersion,
 ): string {
   const codec = codecFor(command, bodyLength, version);
-  const needsWork = codec.needsWork;
   let head = command + "\n";
   for (let i = 0; i < raw.length; i++) {
     const name = raw[i][0], value = raw[i][1];
-    head += (needsWork.test(name) ? encodeHeaderText(name, undefined, codec, command) : name) + ":" +
-      (needsWork.test(value) ? encodeHeaderText(value, name, codec, command) : value) + "\n";
+    head += headerText(name, undefined, codec, command) + ":" + headerText(value, name, codec, command) +
+      "\n";
   }
   return head + "\n";
 }
@@ -159,14 +163,13 @@ export function writeFrameHead(
   at: number,
 ): number {
   const codec = codecFor(command, bodyLength, version);
-  const needsWork = codec.needsWork;
   at = put(command, buffer, at);
   buffer[at++] = 10;
   for (let i = 0; i < raw.length; i++) {
     const name = raw[i][0], value = raw[i][1];
-    at = put(needsWork.test(name) ? encodeHeaderText(name, undefined, codec, command) : name, buffer, at);
+    at = put(headerText(name, undefined, codec, command), buffer, at);
     buffer[at++] = 58;
-    at = put(needsWork.test(value) ? encodeHeaderText(value, name, codec, command) : value, buffer, at);
+    at = put(headerText(value, name, codec, command), buffer, at);
     buffer[at++] = 10;
   }
   buffer[at++] = 10;
